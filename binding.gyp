@@ -1,0 +1,30 @@
+{
+  "targets": [
+    {
+      "target_name": "ociish",
+      "sources": [
+        "csrc/addon.cc",
+        "csrc/errors.cc",
+        "csrc/constants.cc",
+        "csrc/ns.cc",
+        "csrc/mount.cc",
+        "csrc/files.cc",
+        "csrc/poll.cc",
+        "csrc/proc.cc",
+        "csrc/spawn.cc",
+        "csrc/child/clone3.cc",
+        "csrc/child/interp.cc",
+        "csrc/child/fs.cc",
+        "csrc/child/steps_ns.cc",
+        "csrc/child/steps_mount.cc",
+        "csrc/child/steps_dev.cc",
+        "csrc/child/steps_process.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fno-strict-aliasing"]
+    }
+  ]
+}

@@ -1,0 +1,58 @@
+// The container child: entry point, clone trampoline and one function per
+// step kind. Every function returns 0 or -errno and uses raw syscalls only
+// (no allocation, locks, exceptions, stdio or libc wrappers that set errno).
+#pragma once
+
+#include "plan.h"
+
+extern "C" {
+// clone3(args, size); the new task runs fn(arg) on the stack given in args and
+// exits with its return value. Returns the child's pid (or -errno) in the parent.
+long ociish_clone3_run(void* clone_args, unsigned long size, int (*fn)(void*), void* arg);
+}
+
+namespace child {
+
+// Runs the plan; never returns on success (execve), returns an exit code otherwise.
+int run_plan(void* context);
+
+// Paths inside the container's root (fs.cc).
+int open_in_root(int root_fd, const char* path, int flags);
+int mkdirs_in_root(int root_fd, const char* path, int last_kind, int* out_fd);
+int fd_path(int fd, char* buf, unsigned long cap);
+
+int step_setns(ChildContext* c, const Step* s);
+int step_unshare(ChildContext* c, const Step* s);
+int step_sync_idmaps(ChildContext* c, const Step* s);
+int step_set_root_ids(ChildContext* c, const Step* s);
+int step_hostname(ChildContext* c, const Step* s);
+int step_domainname(ChildContext* c, const Step* s);
+int step_loopback_up(ChildContext* c, const Step* s);
+int step_barrier(ChildContext* c, const Step* s);
+
+int step_rootfs(ChildContext* c, const Step* s);
+int step_mount(ChildContext* c, const Step* s);
+int step_mask(ChildContext* c, const Step* s);
+int step_readonly(ChildContext* c, const Step* s);
+int step_pivot_root(ChildContext* c, const Step* s);
+int step_root_readonly(ChildContext* c, const Step* s);
+int step_root_propagation(ChildContext* c, const Step* s);
+
+int step_mknod(ChildContext* c, const Step* s);
+int step_symlink(ChildContext* c, const Step* s);
+int step_write_file(ChildContext* c, const Step* s);
+
+int step_rlimit(ChildContext* c, const Step* s);
+int step_cap_bounding(ChildContext* c, const Step* s);
+int step_set_user(ChildContext* c, const Step* s);
+int step_caps(ChildContext* c, const Step* s);
+int step_umask(ChildContext* c, const Step* s);
+int step_no_new_privs(ChildContext* c, const Step* s);
+int step_chdir(ChildContext* c, const Step* s);
+int step_exec(ChildContext* c, const Step* s);
+
+// Sync socket messages.
+int send_msg(int fd, uint32_t kind, int32_t step, int64_t value);
+int recv_msg(int fd, SyncMsg* out);
+
+}  // namespace child

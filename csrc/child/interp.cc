@@ -1,0 +1,108 @@
+// The plan interpreter: the first code the container child runs.
+#include <linux/prctl.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include "child.h"
+#include "sys.h"
+
+namespace child {
+
+namespace {
+
+// The kernel's struct sigaction layout for rt_sigaction.
+struct KernelSigaction {
+  void* handler;
+  unsigned long flags;
+  void* restorer;
+  uint64_t mask;
+};
+
+// Node installs handlers and ignores SIGPIPE; both would survive into the
+// container (an ignored signal survives execve). Reset every signal.
+void reset_signals() {
+  KernelSigaction dfl = {};  // SIG_DFL
+  for (int sig = 1; sig < 65; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    sys(SYS_rt_sigaction, sig, &dfl, 0, 8);
+  }
+}
+
+typedef int (*StepFn)(ChildContext*, const Step*);
+
+StepFn step_fn(uint32_t op) {
+  switch (op) {
+    case STEP_SETNS: return step_setns;
+    case STEP_UNSHARE: return step_unshare;
+    case STEP_SYNC_IDMAPS: return step_sync_idmaps;
+    case STEP_SET_ROOT_IDS: return step_set_root_ids;
+    case STEP_ROOTFS: return step_rootfs;
+    case STEP_MOUNT: return step_mount;
+    case STEP_MKNOD: return step_mknod;
+    case STEP_SYMLINK: return step_symlink;
+    case STEP_MASK: return step_mask;
+    case STEP_READONLY: return step_readonly;
+    case STEP_PIVOT_ROOT: return step_pivot_root;
+    case STEP_ROOT_READONLY: return step_root_readonly;
+    case STEP_ROOT_PROPAGATION: return step_root_propagation;
+    case STEP_HOSTNAME: return step_hostname;
+    case STEP_DOMAINNAME: return step_domainname;
+    case STEP_WRITE_FILE: return step_write_file;
+    case STEP_LOOPBACK_UP: return step_loopback_up;
+    case STEP_RLIMIT: return step_rlimit;
+    case STEP_CAP_BOUNDING: return step_cap_bounding;
+    case STEP_SET_USER: return step_set_user;
+    case STEP_CAPS: return step_caps;
+    case STEP_UMASK: return step_umask;
+    case STEP_NO_NEW_PRIVS: return step_no_new_privs;
+    case STEP_CHDIR: return step_chdir;
+    case STEP_BARRIER: return step_barrier;
+    case STEP_EXEC: return step_exec;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+int send_msg(int fd, uint32_t kind, int32_t step, int64_t value) {
+  SyncMsg m = {kind, step, value};
+  long r;
+  do {
+    r = sys(SYS_sendto, fd, &m, sizeof m, MSG_NOSIGNAL, 0, 0);
+  } while (r == -EINTR);
+  return r < 0 ? (int)r : 0;
+}
+
+int recv_msg(int fd, SyncMsg* out) {
+  long r;
+  do {
+    r = sys(SYS_recvfrom, fd, out, sizeof *out, 0, 0, 0);
+  } while (r == -EINTR);
+  if (r < 0) return (int)r;
+  if (r != (long)sizeof *out) return -EPIPE;  // parent gone (EOF) or garbage
+  return 0;
+}
+
+int run_plan(void* context) {
+  ChildContext* c = static_cast<ChildContext*>(context);
+  sys(SYS_close, c->parent_sync_fd);
+  reset_signals();
+  sys(SYS_umask, 0);  // device and file modes exactly as asked; UMASK sets the process's
+  // The child shares the runtime's memory until execve: keep other processes
+  // (the container's own, once it has some) from ptracing or reading it.
+  sys(SYS_prctl, PR_SET_DUMPABLE, 0);
+  for (uint32_t i = 0; i < c->nsteps; i++) {
+    const Step* s = &c->steps[i];
+    StepFn fn = step_fn(s->op);
+    int r = fn ? fn(c, s) : -ENOSYS;
+    if (r < 0) {
+      send_msg(c->sync_fd, MSG_ERROR, (int32_t)i, -r);
+      return 1;
+    }
+  }
+  // A plan always ends with EXEC; reaching here means it did not.
+  send_msg(c->sync_fd, MSG_ERROR, (int32_t)c->nsteps, ENOEXEC);
+  return 1;
+}
+
+}  // namespace child

@@ -1,0 +1,170 @@
+// Mount steps: the rootfs, config.json's mounts, masked and read-only paths,
+// pivot_root. Targets are resolved inside the root (fs.cc) and mounted onto
+// the resolved fd through /proc/self/fd/N, never onto a joined string.
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "child.h"
+#include "sys.h"
+
+namespace child {
+
+namespace {
+
+struct MountAttr {
+  uint64_t attr_set;
+  uint64_t attr_clr;
+  uint64_t propagation;
+  uint64_t userns_fd;
+};
+
+long sys_mount(const char* src, const char* target, const char* type, unsigned long flags, const char* data) {
+  return sys(SYS_mount, src, target, type, flags, data);
+}
+
+int set_attrs(int fd, uint64_t set, uint64_t clr, bool recursive) {
+  if (!set && !clr) return 0;
+  MountAttr a = {set, clr, 0, 0};
+  return (int)sys(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof a);
+}
+
+const char* nonempty(const char* s) { return s && s[0] ? s : nullptr; }
+
+}  // namespace
+
+int step_rootfs(ChildContext* c, const Step* s) {
+  long propagation = (long)s->ints[0];
+  const char* rootfs = s->groups[0][0];
+  // Our mounts must not reach the host: make the whole tree slave (or the
+  // configured rootfsPropagation) before anything is mounted.
+  long r = sys_mount(nullptr, "/", nullptr, MS_REC | propagation, nullptr);
+  if (r < 0) return (int)r;
+  r = sys_mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr);
+  if (r < 0) return (int)r;
+  if (propagation & MS_SHARED) {
+    // pivot_root refuses a new root whose parent mount is shared: bind once
+    // more on top of a private copy.
+    r = sys_mount(nullptr, rootfs, nullptr, MS_PRIVATE, nullptr);
+    if (r < 0) return (int)r;
+    r = sys_mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr);
+    if (r < 0) return (int)r;
+  }
+  r = sys(SYS_openat, AT_FDCWD, rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (r < 0) return (int)r;
+  c->root_fd = (int)r;
+  return 0;
+}
+
+int step_mount(ChildContext* c, const Step* s) {
+  unsigned long flags = (unsigned long)s->ints[0];
+  unsigned long propagation = (unsigned long)s->ints[1];
+  uint64_t attr_set = (uint64_t)s->ints[2], attr_clr = (uint64_t)s->ints[3];
+  uint64_t rattr_set = (uint64_t)s->ints[4], rattr_clr = (uint64_t)s->ints[5];
+  int create = (int)s->ints[6];
+  const char* source = nonempty(s->groups[0][0]);
+  const char* dest = s->groups[0][1];
+  const char* fstype = nonempty(s->groups[0][2]);
+  const char* data = nonempty(s->groups[0][3]);
+
+  int fd;
+  int r = mkdirs_in_root(c->root_fd, dest, create, &fd);
+  if (r < 0) return r;
+  char target[64];
+  fd_path(fd, target, sizeof target);
+  long m = sys_mount(source, target, (flags & MS_BIND) ? nullptr : fstype, flags, data);
+  sys(SYS_close, fd);
+  if (m < 0) return (int)m;
+  if (!propagation && !attr_set && !attr_clr && !rattr_set && !rattr_clr) return 0;
+
+  // Reopen: the fd above names the directory under the new mount.
+  fd = open_in_root(c->root_fd, dest, O_PATH);
+  if (fd < 0) return fd;
+  fd_path(fd, target, sizeof target);
+  r = 0;
+  if (propagation) r = (int)sys_mount(nullptr, target, nullptr, propagation, nullptr);
+  // Per-mount flags on a bind (ro, nosuid, ...) and the recursive r* forms:
+  // mount_setattr changes just these and keeps flags the kernel locked.
+  if (r == 0) r = set_attrs(fd, attr_set, attr_clr, false);
+  if (r == 0) r = set_attrs(fd, rattr_set, rattr_clr, true);
+  sys(SYS_close, fd);
+  return r;
+}
+
+int step_mask(ChildContext* c, const Step* s) {
+  const char* dest = s->groups[0][0];
+  int fd = open_in_root(c->root_fd, dest, O_PATH);
+  if (fd == -ENOENT || fd == -ENOTDIR) return 0;  // nothing there to hide
+  if (fd < 0) return fd;
+  struct stat st;
+  long r = sys(SYS_fstat, fd, &st);
+  char target[64];
+  fd_path(fd, target, sizeof target);
+  if (r == 0 && S_ISDIR(st.st_mode)) {
+    r = sys_mount("tmpfs", target, "tmpfs", MS_RDONLY, nullptr);
+  } else if (r == 0) {
+    if (c->devnull_fd < 0) {
+      // Bind only the real /dev/null (the 2025 masked-path advisory).
+      long nfd = sys(SYS_openat, AT_FDCWD, "/dev/null", O_PATH | O_CLOEXEC);
+      if (nfd < 0) {
+        sys(SYS_close, fd);
+        return (int)nfd;
+      }
+      struct stat ns;
+      r = sys(SYS_fstat, nfd, &ns);
+      if (r == 0 && (!S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3))) r = -ENODEV;
+      if (r < 0) {
+        sys(SYS_close, nfd);
+        sys(SYS_close, fd);
+        return (int)r;
+      }
+      c->devnull_fd = (int)nfd;
+    }
+    char src[64];
+    fd_path(c->devnull_fd, src, sizeof src);
+    r = sys_mount(src, target, nullptr, MS_BIND, nullptr);
+  }
+  sys(SYS_close, fd);
+  return (int)r;
+}
+
+int step_readonly(ChildContext* c, const Step* s) {
+  const char* dest = s->groups[0][0];
+  int fd = open_in_root(c->root_fd, dest, O_PATH);
+  if (fd == -ENOENT || fd == -ENOTDIR) return 0;
+  if (fd < 0) return fd;
+  char target[64];
+  fd_path(fd, target, sizeof target);
+  long r = sys_mount(target, target, nullptr, MS_BIND | MS_REC, nullptr);
+  sys(SYS_close, fd);
+  if (r < 0) return (int)r;
+  fd = open_in_root(c->root_fd, dest, O_PATH);
+  if (fd < 0) return fd;
+  r = set_attrs(fd, MOUNT_ATTR_RDONLY, 0, true);
+  sys(SYS_close, fd);
+  return (int)r;
+}
+
+int step_pivot_root(ChildContext* c, const Step*) {
+  long r = sys(SYS_fchdir, c->root_fd);
+  if (r == 0) r = sys(SYS_pivot_root, ".", ".");
+  // The old root now sits under the new one: detach it without letting the
+  // unmount propagate anywhere.
+  if (r == 0) r = sys_mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr);
+  if (r == 0) r = sys(SYS_umount2, ".", MNT_DETACH);
+  if (r == 0) r = sys(SYS_chdir, "/");
+  return (int)r;
+}
+
+int step_root_readonly(ChildContext*, const Step*) {
+  MountAttr a = {MOUNT_ATTR_RDONLY, 0, 0, 0};
+  return (int)sys(SYS_mount_setattr, AT_FDCWD, "/", 0, &a, sizeof a);
+}
+
+int step_root_propagation(ChildContext*, const Step* s) {
+  return (int)sys_mount(nullptr, "/", nullptr, (unsigned long)s->ints[0], nullptr);
+}
+
+}  // namespace child

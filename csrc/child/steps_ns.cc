@@ -1,0 +1,78 @@
+// Namespace, identity-in-namespace and naming steps.
+#include <fcntl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "child.h"
+#include "sys.h"
+
+namespace child {
+
+int step_setns(ChildContext*, const Step* s) {
+  long fd = sys(SYS_openat, AT_FDCWD, s->groups[0][0], O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return (int)fd;
+  long r = sys(SYS_setns, fd, (long)s->ints[0]);
+  sys(SYS_close, fd);
+  return (int)r;
+}
+
+int step_unshare(ChildContext*, const Step* s) { return (int)sys(SYS_unshare, (long)s->ints[0]); }
+
+// The parent writes /proc/<pid>/{uid,gid}_map; we wait until it has.
+int step_sync_idmaps(ChildContext* c, const Step*) {
+  int r = send_msg(c->sync_fd, MSG_IDMAPS, 0, 0);
+  if (r < 0) return r;
+  SyncMsg m;
+  r = recv_msg(c->sync_fd, &m);
+  if (r < 0) return r;
+  if (m.kind == MSG_ABORT) return -(int)m.value;
+  return m.kind == MSG_GO ? 0 : -EPROTO;
+}
+
+int step_barrier(ChildContext* c, const Step*) {
+  int r = send_msg(c->sync_fd, MSG_READY, 0, 0);
+  if (r < 0) return r;
+  SyncMsg m;
+  r = recv_msg(c->sync_fd, &m);
+  if (r < 0) return r;
+  if (m.kind == MSG_ABORT) return -(int)m.value;
+  return m.kind == MSG_GO ? 0 : -EPROTO;
+}
+
+// Files created from here on belong to root of the new user namespace.
+int step_set_root_ids(ChildContext*, const Step* s) {
+  bool set_groups = s->nints > 0 && s->ints[0] != 0;
+  long r = set_groups ? sys(SYS_setgroups, 0, 0) : 0;
+  if (r == 0) r = sys(SYS_setresgid, 0, 0, 0);
+  if (r == 0) r = sys(SYS_setresuid, 0, 0, 0);
+  return (int)r;
+}
+
+int step_hostname(ChildContext*, const Step* s) {
+  const char* name = s->groups[0][0];
+  return (int)sys(SYS_sethostname, name, slen(name));
+}
+
+int step_domainname(ChildContext*, const Step* s) {
+  const char* name = s->groups[0][0];
+  return (int)sys(SYS_setdomainname, name, slen(name));
+}
+
+// A new network namespace starts with loopback down.
+int step_loopback_up(ChildContext*, const Step*) {
+  long fd = sys(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return (int)fd;
+  struct ifreq ifr = {};
+  ifr.ifr_name[0] = 'l';
+  ifr.ifr_name[1] = 'o';
+  long r = sys(SYS_ioctl, fd, SIOCGIFFLAGS, &ifr);
+  if (r == 0) {
+    ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP);
+    r = sys(SYS_ioctl, fd, SIOCSIFFLAGS, &ifr);
+  }
+  sys(SYS_close, fd);
+  return (int)r;
+}
+
+}  // namespace child

@@ -1,0 +1,5 @@
+#pragma once
+#include <napi.h>
+namespace ociish {
+Napi::Object Constants(Napi::Env env);
+}

@@ -1,0 +1,109 @@
+// Process and sync-socket bindings: pidfd signals and reaping, messages to
+// and from the container child.
+#include <errno.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bindings.h"
+#include "child/plan.h"
+#include "errors.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+namespace ociish {
+
+namespace {
+
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  int pid = (int)IntArg(info, 0, "pid");
+  long fd = syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0) ThrowErrno(info.Env(), "pidfd_open");
+  return Napi::Number::New(info.Env(), (double)fd);
+}
+
+Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
+  int pidfd = (int)IntArg(info, 0, "pidfd");
+  int sig = (int)IntArg(info, 1, "signal");
+  if (syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0) ThrowErrno(info.Env(), "pidfd_send_signal");
+  return info.Env().Undefined();
+}
+
+// Reaps the process behind a pidfd: {exitCode} or {signal}, or null if it is
+// still running (WNOHANG).
+Napi::Value WaitPidfd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pidfd = (int)IntArg(info, 0, "pidfd");
+  siginfo_t si = {};
+  int r;
+  do {
+    r = waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) ThrowErrno(env, "waitid");
+  if (si.si_pid == 0) return env.Null();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("pid", si.si_pid);
+  if (si.si_code == CLD_EXITED) {
+    o.Set("exitCode", si.si_status);
+  } else {
+    o.Set("signal", si.si_status);
+    o.Set("coreDumped", si.si_code == CLD_DUMPED);
+  }
+  return o;
+}
+
+Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  int fd = (int)IntArg(info, 0, "fd");
+  if (close(fd) < 0 && errno != EINTR) ThrowErrno(info.Env(), "close");
+  return info.Env().Undefined();
+}
+
+// One sync message, or null at EOF (the child exec'd or died), or undefined
+// when nothing is there yet (non-blocking socket).
+Napi::Value RecvSyncMsg(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = (int)IntArg(info, 0, "fd");
+  SyncMsg m;
+  ssize_t n;
+  do {
+    n = recv(fd, &m, sizeof m, MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return env.Undefined();
+  if (n < 0 && errno == ECONNRESET) return env.Null();
+  if (n < 0) ThrowErrno(env, "recv");
+  if (n == 0) return env.Null();
+  if (n != (ssize_t)sizeof m) ThrowError(env, EPROTO, "recv");
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("kind", m.kind);
+  o.Set("step", m.step);
+  o.Set("value", (double)m.value);
+  return o;
+}
+
+Napi::Value SendSyncMsg(const Napi::CallbackInfo& info) {
+  int fd = (int)IntArg(info, 0, "fd");
+  SyncMsg m = {(uint32_t)IntArg(info, 1, "kind"), (int32_t)IntArg(info, 2, "step"), IntArg(info, 3, "value")};
+  ssize_t n;
+  do {
+    n = send(fd, &m, sizeof m, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) ThrowErrno(info.Env(), "send");
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void InitProc(Napi::Env env, Napi::Object exports) {
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
+  exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
+  exports.Set("waitPidfd", Napi::Function::New(env, WaitPidfd, "waitPidfd"));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
+  exports.Set("recvSyncMsg", Napi::Function::New(env, RecvSyncMsg, "recvSyncMsg"));
+  exports.Set("sendSyncMsg", Napi::Function::New(env, SendSyncMsg, "sendSyncMsg"));
+}
+
+}  // namespace ociish

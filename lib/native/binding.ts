@@ -1,0 +1,74 @@
+// The typed interface of the native addon (csrc/). Every function throws
+// errors shaped like Node's system errors (code, errno, syscall, path).
+
+export interface SyncMessage {
+  kind: number;
+  step: number;
+  value: number;
+}
+
+export type ExitStatus = { pid: number; exitCode: number } | { pid: number; signal: number; coreDumped: boolean };
+
+/** Opaque: the memory a spawned child runs in until it has exec'd or died. */
+export interface SpawnArena {
+  readonly __arena: unique symbol;
+}
+
+export interface Spawned {
+  pid: number;
+  pidfd: number;
+  /** The parent's end of the SOCK_SEQPACKET sync socket; EOF once the child exec'd or died. */
+  syncFd: number;
+  arena: SpawnArena;
+}
+
+export interface NativeConstants {
+  clone: Record<'CLONE_NEWNS' | 'CLONE_NEWUTS' | 'CLONE_NEWIPC' | 'CLONE_NEWUSER' | 'CLONE_NEWPID' | 'CLONE_NEWNET' | 'CLONE_NEWCGROUP' | 'CLONE_NEWTIME', number>;
+  mount: Record<string, number>;
+  rlimit: Record<string, number>;
+  capabilities: Record<string, number>;
+  mode: Record<'S_IFCHR' | 'S_IFBLK' | 'S_IFIFO' | 'S_IFREG' | 'S_IFDIR' | 'S_IFMT', number>;
+  steps: Record<StepName, number>;
+  messages: Record<'ERROR' | 'IDMAPS' | 'GO' | 'READY' | 'ABORT', number>;
+  plan: { MAGIC: number; VERSION: number; MAX_GROUPS: number };
+}
+
+export type StepName =
+  | 'SETNS' | 'UNSHARE' | 'SYNC_IDMAPS' | 'SET_ROOT_IDS' | 'ROOTFS' | 'MOUNT' | 'MKNOD' | 'SYMLINK' | 'MASK'
+  | 'READONLY' | 'PIVOT_ROOT' | 'ROOT_READONLY' | 'ROOT_PROPAGATION' | 'HOSTNAME' | 'DOMAINNAME' | 'WRITE_FILE'
+  | 'LOOPBACK_UP' | 'RLIMIT' | 'CAP_BOUNDING' | 'SET_USER' | 'CAPS' | 'UMASK' | 'NO_NEW_PRIVS' | 'CHDIR'
+  | 'BARRIER' | 'EXEC';
+
+export interface NativeBinding {
+  constants: NativeConstants;
+
+  /** setns/unshare for the calling process: refused (EINVAL) when it has more than one thread. */
+  setns(path: string, nstype: number): void;
+  unshare(flags: number): void;
+  sethostname(name: string): void;
+
+  /** mount(2); empty strings stand for NULL. */
+  mount(source: string, target: string, fstype: string, flags: number, data?: string): void;
+  umount2(target: string, flags?: number): void;
+  pivotRoot(newRoot: string, putOld: string): void;
+
+  /** One write(2) of the whole value to a cgroup (or /proc, /sys) file. */
+  writeKernelFile(path: string, value: string): void;
+
+  /** Resolves when fd is readable, watched in the event loop. */
+  waitReadable(fd: number): Promise<void>;
+
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  /** Reaps the process behind the pidfd; null while it is still running. */
+  waitPidfd(pidfd: number): ExitStatus | null;
+  closeFd(fd: number): void;
+  /** A sync message; null at EOF; undefined when none is waiting. */
+  recvSyncMsg(fd: number): SyncMessage | null | undefined;
+  sendSyncMsg(fd: number, kind: number, step: number, value: number): void;
+
+  /** Clones the container child running the encoded plan. */
+  spawn(plan: Buffer, cloneFlags: number, cgroupFd: number): Spawned;
+  /** Frees a child's memory; only once it has exec'd or died. */
+  releaseArena(arena: SpawnArena): void;
+}

@@ -1,0 +1,41 @@
+// config.json + bundle + host facts -> the ordered steps the child runs.
+// Pure apart from reading host facts and checking the rootfs exists.
+import { ConfigError } from '../errors';
+import type { Spec } from '../spec';
+import { planDevices } from './devices';
+import { hostFacts, type HostFacts } from './host';
+import { planMounts, planPathHardening, planPivot, resolveRootfs } from './mounts';
+import { planNamespaces } from './namespaces';
+import { planProcess } from './process';
+import type { Plan } from './steps';
+import { planOomScoreAdj, planSystem } from './system';
+
+export interface BuildOptions {
+  bundle: string;
+  /** Extra fds (3, 4, ...) handed to the container, as runc's --preserve-fds. */
+  preservedFds?: number;
+  /** Stop at the start barrier (create/start); `run` execs straight away. */
+  barrier?: boolean;
+  host?: HostFacts;
+}
+
+export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
+  const host = opts.host ?? hostFacts();
+  if (!spec.process) throw new ConfigError('/process', 'is required to run a container');
+  const ns = planNamespaces(spec, host);
+  if (!ns.created.has('mount')) throw new ConfigError('/linux/namespaces', 'a new mount namespace is required (ociish always sets up the root filesystem)');
+  const rootfs = resolveRootfs(spec, opts.bundle);
+  const warnings: string[] = [];
+  const setGroups = !ns.idMaps?.denySetgroups;
+  const steps = [
+    ...ns.steps,
+    ...planMounts(spec, opts.bundle, rootfs, host, ns),
+    ...planDevices(spec, ns),
+    ...planPathHardening(spec),
+    ...planOomScoreAdj(spec),
+    ...planPivot(spec),
+    ...planSystem(spec, ns),
+    ...planProcess(spec.process, host, setGroups, { preservedFds: opts.preservedFds ?? 0, barrier: opts.barrier ?? false }, warnings),
+  ];
+  return { steps, cloneFlags: ns.cloneFlags, idMaps: ns.idMaps, warnings };
+}

@@ -1,0 +1,88 @@
+// Encodes a plan into the flat bytes csrc/child/plan.h describes.
+import { constants } from '../native';
+import type { Step } from './steps';
+
+type Int = number | bigint;
+
+function layout(step: Step): { ints: Int[]; groups: string[][] } {
+  switch (step.kind) {
+    case 'SETNS': return { ints: [step.nstype], groups: [[step.path]] };
+    case 'UNSHARE': return { ints: [step.flags], groups: [] };
+    case 'SET_ROOT_IDS': return { ints: [step.setGroups ? 1 : 0], groups: [] };
+    case 'ROOTFS': return { ints: [step.propagation], groups: [[step.rootfs]] };
+    case 'MOUNT':
+      return {
+        ints: [step.flags, step.propagation, step.attrSet, step.attrClr, step.recAttrSet, step.recAttrClr, step.create],
+        groups: [[step.source, step.dest, step.fstype, step.data]],
+      };
+    case 'MKNOD':
+      return { ints: [step.mode, step.major, step.minor, step.uid, step.gid, step.bindFrom ? 1 : 0], groups: [[step.dest, step.bindFrom ?? '']] };
+    case 'SYMLINK': return { ints: [step.ignoreExisting ? 1 : 0], groups: [[step.target, step.dest]] };
+    case 'MASK':
+    case 'READONLY': return { ints: [], groups: [[step.dest]] };
+    case 'ROOT_PROPAGATION': return { ints: [step.flags], groups: [] };
+    case 'HOSTNAME':
+    case 'DOMAINNAME': return { ints: [], groups: [[step.name]] };
+    case 'WRITE_FILE': return { ints: [], groups: [[step.path, step.content]] };
+    case 'RLIMIT': return { ints: [step.resource, step.soft, step.hard], groups: [] };
+    case 'CAP_BOUNDING': return { ints: [step.keep, step.lastCap], groups: [] };
+    case 'SET_USER': return { ints: [step.uid, step.gid, step.setGroups ? 1 : 0, ...step.groups], groups: [] };
+    case 'CAPS': return { ints: [step.effective, step.permitted, step.inheritable, step.ambient], groups: [] };
+    case 'UMASK': return { ints: [step.mask], groups: [] };
+    case 'CHDIR': return { ints: [step.soft ? 1 : 0], groups: [[step.path]] };
+    case 'EXEC':
+      return { ints: [step.preservedFds, step.pathDirs ? 1 : 0], groups: [step.args, step.env, step.pathDirs ?? []] };
+    case 'SYNC_IDMAPS':
+    case 'PIVOT_ROOT':
+    case 'ROOT_READONLY':
+    case 'LOOPBACK_UP':
+    case 'NO_NEW_PRIVS':
+    case 'BARRIER':
+      return { ints: [], groups: [] };
+  }
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+function checkString(s: string): string {
+  // A NUL would silently cut the string short in the child.
+  if (s.includes('\0')) throw new Error(`plan string contains a NUL byte: ${JSON.stringify(s)}`);
+  return s;
+}
+
+export function encodePlan(steps: readonly Step[]): Buffer {
+  const parts: Buffer[] = [];
+  const header = Buffer.alloc(16);
+  header.writeUInt32LE(constants.plan.MAGIC, 0);
+  header.writeUInt32LE(constants.plan.VERSION, 4);
+  header.writeUInt32LE(steps.length, 8);
+  parts.push(header);
+  steps.forEach((step, index) => {
+    const { ints, groups } = layout(step);
+    const head = Buffer.alloc(16 + ints.length * 8);
+    head.writeUInt32LE(constants.steps[step.kind], 0);
+    head.writeUInt32LE(index, 4);
+    head.writeUInt32LE(ints.length, 8);
+    head.writeUInt32LE(groups.length, 12);
+    ints.forEach((v, i) => {
+      const b = BigInt(v);
+      if (b < 0n) head.writeBigInt64LE(b, 16 + i * 8);
+      else head.writeBigUInt64LE(b > U64_MAX ? U64_MAX : b, 16 + i * 8);
+    });
+    parts.push(head);
+    let size = head.length;
+    for (const group of groups) {
+      const count = Buffer.alloc(4);
+      count.writeUInt32LE(group.length, 0);
+      parts.push(count);
+      size += 4;
+      for (const s of group) {
+        const str = Buffer.from(checkString(s) + '\0', 'utf8');
+        parts.push(str);
+        size += str.length;
+      }
+    }
+    if (size % 8) parts.push(Buffer.alloc(8 - (size % 8)));
+  });
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,5 @@
+export { buildPlan, type BuildOptions } from './build';
+export { encodePlan } from './encode';
+export { hostFacts, type HostFacts } from './host';
+export { parseMountOptions, type MountOptions } from './mount-options';
+export { describeStep, type IdMaps, type Plan, type Step, type StepKind } from './steps';

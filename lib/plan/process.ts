@@ -1,0 +1,88 @@
+// The container process: rlimits, capabilities, user and groups, cwd,
+// umask, no_new_privs and execve (with PATH looked up in the container's env).
+import { ConfigError } from '../errors';
+import { constants } from '../native';
+import type { Capabilities, Process } from '../spec';
+import type { HostFacts } from './host';
+import type { Step } from './steps';
+
+const CAPS = constants.capabilities;
+const MAX_GROUPS = 1024; // the child's fixed setgroups buffer (csrc/child/steps_process.cc)
+
+/** A capability list as a bit mask; unknown names are warnings (the spec says so). */
+function capMask(names: string[] | undefined, pointer: string, warnings: string[]): bigint {
+  let mask = 0n;
+  (names ?? []).forEach((name, i) => {
+    const bit = CAPS[name];
+    if (bit === undefined) warnings.push(`${pointer}/${i}: unknown capability "${name}" ignored`);
+    else mask |= 1n << BigInt(bit);
+  });
+  return mask;
+}
+
+function capNames(mask: bigint): string[] {
+  return Object.entries(CAPS).filter(([, bit]) => mask & (1n << BigInt(bit))).map(([name]) => name);
+}
+
+function planCapabilities(caps: Capabilities, host: HostFacts, warnings: string[]): { bounding: Step; caps: Step } {
+  const p = '/process/capabilities';
+  const bounding = capMask(caps.bounding, `${p}/bounding`, warnings);
+  const effective = capMask(caps.effective, `${p}/effective`, warnings);
+  const permitted = capMask(caps.permitted, `${p}/permitted`, warnings);
+  const inheritable = capMask(caps.inheritable, `${p}/inheritable`, warnings);
+  let ambient = capMask(caps.ambient, `${p}/ambient`, warnings);
+  // The kernel raises an ambient capability only if it is permitted and
+  // inheritable; runc warns and goes on, and so do we, before the child runs.
+  const unraisable = ambient & ~(permitted & inheritable);
+  if (unraisable) {
+    warnings.push(`${p}/ambient: ${capNames(unraisable).join(', ')} not raised: an ambient capability must also be permitted and inheritable`);
+    ambient &= ~unraisable;
+  }
+  return {
+    bounding: { kind: 'CAP_BOUNDING', keep: bounding, lastCap: host.lastCap, origin: `${p}/bounding` },
+    caps: { kind: 'CAPS', effective, permitted, inheritable, ambient, origin: p },
+  };
+}
+
+function planRlimits(process: Process): Step[] {
+  return (process.rlimits ?? []).map((r, i) => {
+    const resource = constants.rlimit[r.type];
+    if (resource === undefined) throw new ConfigError(`/process/rlimits/${i}/type`, `unknown rlimit "${r.type}"`);
+    return { kind: 'RLIMIT', name: r.type, resource, soft: BigInt(r.soft), hard: BigInt(r.hard), origin: `/process/rlimits/${i}` };
+  });
+}
+
+/** The PATH directories execvp would search, from the container's env. */
+export function pathDirs(args: string[], env: string[]): string[] | null {
+  if (args[0]!.includes('/')) return null;
+  const entry = [...env].reverse().find((e) => e.startsWith('PATH='));
+  if (entry === undefined) return [];
+  return entry.slice(5).split(':');
+}
+
+export interface ProcessPlanOptions {
+  /** Rlimits and capabilities are set just before exec, after the filesystem is ready. */
+  preservedFds: number;
+  /** Stop at the start barrier before exec (create/start). */
+  barrier: boolean;
+}
+
+export function planProcess(process: Process, host: HostFacts, setGroups: boolean, opts: ProcessPlanOptions, warnings: string[]): Step[] {
+  const args = process.args;
+  if (!args || args.length === 0) throw new ConfigError('/process/args', 'is required to run a container');
+  const steps: Step[] = [...planRlimits(process)];
+  const caps = process.capabilities ? planCapabilities(process.capabilities, host, warnings) : null;
+  if (caps) steps.push(caps.bounding);
+  steps.push({ kind: 'CHDIR', path: process.cwd, soft: true, origin: '/process/cwd' });
+  const groups = process.user.additionalGids ?? [];
+  if (groups.length > MAX_GROUPS) throw new ConfigError('/process/user/additionalGids', `at most ${MAX_GROUPS} groups are supported`);
+  steps.push({ kind: 'SET_USER', uid: process.user.uid, gid: process.user.gid, setGroups, groups, origin: '/process/user' });
+  steps.push({ kind: 'CHDIR', path: process.cwd, soft: false, origin: '/process/cwd' });
+  if (caps) steps.push(caps.caps);
+  steps.push({ kind: 'UMASK', mask: process.user.umask ?? 0o022, origin: '/process/user/umask' });
+  if (process.noNewPrivileges) steps.push({ kind: 'NO_NEW_PRIVS', origin: '/process/noNewPrivileges' });
+  if (opts.barrier) steps.push({ kind: 'BARRIER', origin: '' });
+  const env = process.env ?? [];
+  steps.push({ kind: 'EXEC', args, env, pathDirs: pathDirs(args, env), preservedFds: opts.preservedFds, origin: '/process/args' });
+  return steps;
+}

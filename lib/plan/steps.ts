@@ -1,0 +1,99 @@
+// The steps the container child runs, in order. Each carries `origin`: the
+// JSON pointer into config.json it came from ('' for runtime defaults), so a
+// failure in the child can name the config location.
+
+export type Step = (
+  | { kind: 'SETNS'; nstype: number; path: string }
+  | { kind: 'UNSHARE'; flags: number }
+  | { kind: 'SYNC_IDMAPS' }
+  | { kind: 'SET_ROOT_IDS'; setGroups: boolean }
+  | { kind: 'ROOTFS'; rootfs: string; propagation: number }
+  | {
+      kind: 'MOUNT';
+      source: string;
+      dest: string;
+      fstype: string;
+      data: string;
+      flags: number;
+      propagation: number;
+      /** mount_setattr on this mount only (flags of a bind) */
+      attrSet: number;
+      attrClr: number;
+      /** mount_setattr(AT_RECURSIVE) (the r* options) */
+      recAttrSet: number;
+      recAttrClr: number;
+      /** what to create at dest when missing: 0 nothing, 1 directory, 2 file */
+      create: 0 | 1 | 2;
+    }
+  | { kind: 'MKNOD'; dest: string; mode: number; major: number; minor: number; uid: number; gid: number; bindFrom: string | null }
+  | { kind: 'SYMLINK'; target: string; dest: string; ignoreExisting: boolean }
+  | { kind: 'MASK'; dest: string }
+  | { kind: 'READONLY'; dest: string }
+  | { kind: 'PIVOT_ROOT' }
+  | { kind: 'ROOT_READONLY' }
+  | { kind: 'ROOT_PROPAGATION'; flags: number }
+  | { kind: 'HOSTNAME'; name: string }
+  | { kind: 'DOMAINNAME'; name: string }
+  | { kind: 'WRITE_FILE'; path: string; content: string }
+  | { kind: 'LOOPBACK_UP' }
+  | { kind: 'RLIMIT'; name: string; resource: number; soft: bigint; hard: bigint }
+  | { kind: 'CAP_BOUNDING'; keep: bigint; lastCap: number }
+  | { kind: 'SET_USER'; uid: number; gid: number; setGroups: boolean; groups: number[] }
+  | { kind: 'CAPS'; effective: bigint; permitted: bigint; inheritable: bigint; ambient: bigint }
+  | { kind: 'UMASK'; mask: number }
+  | { kind: 'NO_NEW_PRIVS' }
+  | { kind: 'CHDIR'; path: string; soft: boolean }
+  | { kind: 'BARRIER' }
+  | { kind: 'EXEC'; args: string[]; env: string[]; pathDirs: string[] | null; preservedFds: number }
+) & { origin: string };
+
+export type StepKind = Step['kind'];
+
+/** User/group id maps the parent writes while the child waits (SYNC_IDMAPS). */
+export interface IdMaps {
+  uidMap: string;
+  gidMap: string;
+  /** write "deny" to /proc/PID/setgroups first (an unprivileged runtime must) */
+  denySetgroups: boolean;
+}
+
+export interface Plan {
+  steps: Step[];
+  /** Namespaces created by clone3 itself (CLONE_NEW* flags). */
+  cloneFlags: number;
+  idMaps: IdMaps | null;
+  /** Things accepted with a caveat (an unknown capability, an ambient cap that cannot be raised). */
+  warnings: string[];
+}
+
+/** What a step does and to which path, for error messages. */
+export function describeStep(step: Step): { operation: string; path: string | undefined } {
+  switch (step.kind) {
+    case 'SETNS': return { operation: 'join namespace', path: step.path };
+    case 'UNSHARE': return { operation: 'unshare namespaces', path: undefined };
+    case 'SYNC_IDMAPS': return { operation: 'wait for uid/gid maps', path: undefined };
+    case 'SET_ROOT_IDS': return { operation: 'become root in the user namespace', path: undefined };
+    case 'ROOTFS': return { operation: 'prepare rootfs', path: step.rootfs };
+    case 'MOUNT': return { operation: `mount ${step.fstype || 'bind'}`, path: step.source ? `${step.source} on ${step.dest}` : step.dest };
+    case 'MKNOD': return { operation: step.bindFrom ? 'bind device' : 'mknod', path: step.dest };
+    case 'SYMLINK': return { operation: 'symlink', path: `${step.dest} -> ${step.target}` };
+    case 'MASK': return { operation: 'mask path', path: step.dest };
+    case 'READONLY': return { operation: 'make path read-only', path: step.dest };
+    case 'PIVOT_ROOT': return { operation: 'pivot_root', path: undefined };
+    case 'ROOT_READONLY': return { operation: 'make rootfs read-only', path: '/' };
+    case 'ROOT_PROPAGATION': return { operation: 'set rootfs propagation', path: '/' };
+    case 'HOSTNAME': return { operation: 'sethostname', path: step.name };
+    case 'DOMAINNAME': return { operation: 'setdomainname', path: step.name };
+    case 'WRITE_FILE': return { operation: 'write', path: step.path };
+    case 'LOOPBACK_UP': return { operation: 'bring up loopback', path: 'lo' };
+    case 'RLIMIT': return { operation: 'setrlimit', path: step.name };
+    case 'CAP_BOUNDING': return { operation: 'drop bounding capabilities', path: undefined };
+    case 'SET_USER': return { operation: 'set user', path: `${step.uid}:${step.gid}` };
+    case 'CAPS': return { operation: 'set capabilities', path: undefined };
+    case 'UMASK': return { operation: 'umask', path: undefined };
+    case 'NO_NEW_PRIVS': return { operation: 'set no_new_privs', path: undefined };
+    case 'CHDIR': return { operation: 'chdir', path: step.path };
+    case 'BARRIER': return { operation: 'wait for start', path: undefined };
+    case 'EXEC': return { operation: 'exec', path: step.args[0] };
+  }
+}

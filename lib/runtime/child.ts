@@ -1,0 +1,106 @@
+// Drives the native spawn core for one container process: clones the child,
+// answers its requests (uid/gid maps), and turns a failed step into a
+// StepError that names the operation, the path and the config.json location.
+import * as util from 'node:util';
+import { StepError } from '../errors';
+import { constants, native, type ExitStatus, type Spawned } from '../native';
+import { describeStep, encodePlan, type Plan, type Step } from '../plan';
+
+const MSG = constants.messages;
+
+export interface ContainerProcess {
+  pid: number;
+  pidfd: number;
+  /** Resolves once with the process's exit; reaps it. */
+  exited: Promise<ExitStatus>;
+}
+
+function errnoText(errno: number): { code: string; message: string } {
+  const entry = util.getSystemErrorMap().get(-errno);
+  return entry ? { code: entry[0], message: entry[1] } : { code: `E${errno}`, message: `error ${errno}` };
+}
+
+/** runc's phrases for a failed entrypoint, which podman and containerd match on. */
+function execDetail(step: Extract<Step, { kind: 'EXEC' }>, code: string, message: string): string {
+  const file = step.args[0]!;
+  if (code === 'ENOENT' && step.pathDirs !== null) return `exec: "${file}": executable file not found in $PATH`;
+  return `exec: "${file}": ${message}`;
+}
+
+export function stepError(plan: Plan, index: number, errno: number): StepError {
+  const { code, message } = errnoText(errno);
+  const step = plan.steps[index];
+  if (!step) return new StepError('container setup', undefined, undefined, code, errno, message);
+  const { operation, path } = describeStep(step);
+  const detail = step.kind === 'EXEC' ? execDetail(step, code, message) : `${code}: ${message}`;
+  return new StepError(step.kind === 'EXEC' ? 'exec' : operation, step.kind === 'EXEC' ? undefined : path, step.origin || undefined, code, errno, detail);
+}
+
+async function waitExit(pidfd: number): Promise<ExitStatus> {
+  for (;;) {
+    const status = native.waitPidfd(pidfd);
+    if (status) return status;
+    await native.waitReadable(pidfd);
+  }
+}
+
+function writeIdMaps(pid: number, plan: Plan): void {
+  const maps = plan.idMaps!;
+  if (maps.denySetgroups) native.writeKernelFile(`/proc/${pid}/setgroups`, 'deny');
+  if (maps.uidMap) native.writeKernelFile(`/proc/${pid}/uid_map`, maps.uidMap);
+  if (maps.gidMap) native.writeKernelFile(`/proc/${pid}/gid_map`, maps.gidMap);
+}
+
+/**
+ * Starts the plan's child and waits until it has exec'd the container
+ * process (EOF on the sync socket) or failed (StepError; nothing left behind:
+ * the child has exited and been reaped, its namespaces and mounts with it).
+ */
+export async function spawnContainer(plan: Plan, opts: { cgroupFd?: number } = {}): Promise<ContainerProcess> {
+  const spawned: Spawned = native.spawn(encodePlan(plan.steps), plan.cloneFlags, opts.cgroupFd ?? -1);
+  let failure: Error | null = null;
+  try {
+    for (let done = false; !done; ) {
+      await native.waitReadable(spawned.syncFd);
+      for (let msg = native.recvSyncMsg(spawned.syncFd); msg !== undefined; msg = native.recvSyncMsg(spawned.syncFd)) {
+        if (msg === null) {
+          done = true;
+          break;
+        }
+        if (msg.kind === MSG.ERROR) failure = stepError(plan, msg.step, msg.value);
+        else if (msg.kind === MSG.IDMAPS) {
+          try {
+            writeIdMaps(spawned.pid, plan);
+            native.sendSyncMsg(spawned.syncFd, MSG.GO, 0, 0);
+          } catch (e) {
+            const err = e as NodeJS.ErrnoException;
+            const errno = Math.abs(err.errno ?? 5);
+            failure = new StepError('write uid/gid maps', err.path, '/linux/uidMappings', err.code ?? 'EIO', errno, err.message, e);
+            native.sendSyncMsg(spawned.syncFd, MSG.ABORT, 0, errno);
+          }
+        }
+      }
+    }
+  } catch (e) {
+    failure ??= e as Error;
+  } finally {
+    native.closeFd(spawned.syncFd);
+  }
+  if (failure) {
+    // The child exits by itself after reporting; make sure, then reap it.
+    try {
+      native.pidfdSendSignal(spawned.pidfd, 9);
+    } catch {
+      // already gone
+    }
+    await waitExit(spawned.pidfd);
+    native.closeFd(spawned.pidfd);
+    native.releaseArena(spawned.arena);
+    throw failure;
+  }
+  // EOF without an error: the child exec'd (its memory is its own now) or
+  // died before it could report; either way the arena is no longer in use.
+  native.releaseArena(spawned.arena);
+  const exited = waitExit(spawned.pidfd).finally(() => native.closeFd(spawned.pidfd));
+  return { pid: spawned.pid, pidfd: spawned.pidfd, exited };
+}

@@ -1,0 +1,32 @@
+// lib/spec: config.json types and validation, from one source.
+
+export { loadBundleConfig, loadProcessFile, parseConfig, parseProcess } from './load';
+export {
+  NAMESPACE_TYPES,
+  NOT_SUPPORTED_YET,
+  RLIM_INFINITY,
+  checkSpec,
+  processSchema,
+  refuseUnsupported,
+  refuseUnsupportedProcess,
+  specSchema,
+} from './config';
+export type {
+  Capabilities,
+  Device,
+  Hook,
+  Hooks,
+  IdMapping,
+  Linux,
+  Mount,
+  Namespace,
+  NamespaceType,
+  Process,
+  Refusal,
+  Rlimit,
+  Root,
+  Spec,
+  User,
+} from './config';
+export { escapeToken } from './schema';
+export type { Infer, Schema } from './schema';
