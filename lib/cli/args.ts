@@ -1,0 +1,69 @@
+// Command-line parsing in runc's shape: global flags, a command, its flags.
+import { parseArgs } from 'node:util';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+
+export interface ParsedCommand<O extends OptionSpec> {
+  values: { [K in keyof O]?: O[K]['type'] extends 'string' ? (O[K]['multiple'] extends true ? string[] : string) : boolean };
+  positionals: string[];
+}
+
+export function parseCommand<O extends OptionSpec>(command: string, args: string[], options: O): ParsedCommand<O> {
+  try {
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { values: values as ParsedCommand<O>['values'], positionals };
+  } catch (e) {
+    throw new UsageError(`${command}: ${(e as Error).message}`);
+  }
+}
+
+/** Global flags that take a value; everything before the command is a global flag. */
+const GLOBAL_WITH_VALUE = new Set(['--root', '--log', '--log-format']);
+
+export interface GlobalArgs {
+  root?: string;
+  log?: string;
+  logFormat: 'text' | 'json';
+  debug: boolean;
+  systemdCgroup: boolean;
+  help: boolean;
+  version: boolean;
+  command?: string;
+  rest: string[];
+}
+
+export function parseGlobal(argv: string[]): GlobalArgs {
+  const out: GlobalArgs = { logFormat: 'text', debug: false, systemdCgroup: false, help: false, version: false, rest: [] };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-')) break;
+    const eq = arg.indexOf('=');
+    const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^-([^-])/, '--$1');
+    let value: string | undefined;
+    if (GLOBAL_WITH_VALUE.has(name)) {
+      value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new UsageError(`flag needs an argument: ${name}`);
+    }
+    switch (name) {
+      case '--root': out.root = value; break;
+      case '--log': out.log = value; break;
+      case '--log-format':
+        if (value !== 'text' && value !== 'json') throw new UsageError(`--log-format must be text or json, not "${value}"`);
+        out.logFormat = value;
+        break;
+      case '--debug': out.debug = true; break;
+      case '--systemd-cgroup': out.systemdCgroup = true; break;
+      case '--help': case '-h': out.help = true; break;
+      case '--version': case '-v': out.version = true; break;
+      default: throw new UsageError(`unknown global flag: ${arg}`);
+    }
+  }
+  out.command = argv[i];
+  out.rest = argv.slice(i + 1);
+  return out;
+}

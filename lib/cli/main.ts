@@ -1,0 +1,83 @@
+// The ociish command line, runc-compatible: global flags, then a command.
+import { ConfigError, ContainerStateError, StepError } from '../errors';
+import { DEFAULT_ROOT, OCI_VERSION } from '../runtime/state';
+import { parseGlobal, UsageError } from './args';
+import type { CommandContext } from './context';
+import { Logger, writeErr, writeOut } from './output';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = require('../../../package.json').version;
+
+const HELP = `Usage: ociish [global options] <command> [options] [arguments]
+
+A low-level OCI container runtime, runc-compatible.
+
+Commands:
+  run      create and start a container, wait for it, remove it
+  spec     write a default config.json
+
+Not implemented yet (each says so when called): create, start, state, kill,
+delete, exec, list, ps, pause, resume, update, events, features.
+
+Global options:
+  --root DIR            state directory (default: ${DEFAULT_ROOT})
+  --log FILE            also write errors and warnings to FILE
+  --log-format FORMAT   text or json (one {"level","msg","time"} object per line)
+  --debug               accepted; ociish has no debug output yet
+  --systemd-cgroup      refused: the systemd cgroup driver is not supported
+  -v, --version         print the version
+  -h, --help            show this help
+
+Run 'ociish <command> --help' for a command's options.
+`;
+
+const LATER = new Set(['create', 'start', 'state', 'kill', 'delete', 'exec', 'list', 'ps', 'pause', 'resume', 'update', 'events', 'features', 'checkpoint', 'restore']);
+
+type Command = (ctx: CommandContext, args: string[]) => Promise<number>;
+
+// Loaded on demand: the CLI's start time is part of every container start.
+const COMMANDS: Record<string, () => Command> = {
+  run: () => require('./commands/run').run,
+  spec: () => require('./commands/spec').spec,
+};
+
+function knownError(e: unknown): e is Error {
+  return e instanceof ConfigError || e instanceof StepError || e instanceof ContainerStateError || e instanceof UsageError;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let log = new Logger(undefined, 'text');
+  try {
+    const global = parseGlobal(argv);
+    log = new Logger(global.log, global.logFormat);
+    if (global.version) {
+      writeOut(`ociish version ${VERSION}\nspec: ${OCI_VERSION}\n`);
+      return 0;
+    }
+    if (global.help || !global.command || global.command === 'help') {
+      writeOut(HELP);
+      return global.command || global.help ? 0 : 1;
+    }
+    if (global.systemdCgroup) throw new UsageError('--systemd-cgroup: the systemd cgroup driver is not supported');
+    const ctx: CommandContext = { root: global.root ?? DEFAULT_ROOT, log, out: writeOut };
+    const command = COMMANDS[global.command];
+    if (!command) {
+      if (LATER.has(global.command)) throw new UsageError(`${global.command}: not implemented yet`);
+      throw new UsageError(`unknown command "${global.command}" (see ociish --help)`);
+    }
+    return await command()(ctx, global.rest);
+  } catch (e) {
+    log.error(knownError(e) ? e.message : (e as Error)?.stack ?? String(e));
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      writeErr(`ociish: ${(e as Error)?.stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,84 @@
+// Test helpers: a busybox (or host-binaries) rootfs built once per test file,
+// bundles around it, and `ociish run` driven as a user would drive it.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildExampleBundle } from '../../lib/bundle/example';
+
+export const repoRoot = path.resolve(__dirname, '..', '..', '..');
+export const ociishBin = path.join(repoRoot, 'bin', 'ociish');
+
+export const isRoot = process.geteuid?.() === 0;
+export const rootSkip: string | false = isRoot ? false : 'needs root (creates namespaces and mounts)';
+
+/** A fresh temp dir, removed when the process exits. */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ociish-${prefix}-`));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+let shared: { dir: string; config: Record<string, unknown> } | undefined;
+
+/** The example bundle (rootfs + default config), built once per test process. */
+export async function exampleBundle(): Promise<{ rootfs: string; config: Record<string, unknown> }> {
+  if (!shared) {
+    const dir = tempDir('rootfs');
+    await buildExampleBundle(dir);
+    shared = { dir, config: JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) };
+  }
+  return { rootfs: path.join(shared.dir, 'rootfs'), config: structuredClone(shared.config) };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Config = Record<string, any>;
+
+/** Writes a bundle whose config is the default one changed by `edit`; returns its dir. */
+export async function makeBundle(edit: (config: Config, rootfs: string) => void = () => {}): Promise<string> {
+  const { rootfs, config } = await exampleBundle();
+  const dir = tempDir('bundle');
+  config.root = { path: rootfs, readonly: true };
+  edit(config, rootfs);
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  return dir;
+}
+
+let counter = 0;
+export function uniqueId(name = 'test'): string {
+  return `${name}-${process.pid}-${++counter}`;
+}
+
+export const stateRoot = tempDir('state');
+
+export interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `ociish run` on a bundle with the given args as the container's process. */
+export function ociish(args: string[], opts: { input?: string; cwd?: string; timeout?: number } = {}): RunResult {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [ociishBin, '--root', stateRoot, ...args], {
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    cwd: opts.cwd,
+    timeout: opts.timeout ?? 30_000,
+  });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a shell script in a fresh container built from the default config changed by `edit`. */
+export async function runScript(script: string, edit?: (config: Config, rootfs: string) => void): Promise<RunResult> {
+  const bundle = await makeBundle((config, rootfs) => {
+    config.process.args = ['sh', '-c', script];
+    edit?.(config, rootfs);
+  });
+  return ociish(['run', '--bundle', bundle, uniqueId()]);
+}
+
+/** What a test leaves behind: state dirs under our root. */
+export function leftoverState(): string[] {
+  return fs.existsSync(stateRoot) ? fs.readdirSync(stateRoot) : [];
+}
