@@ -10,6 +10,19 @@
 
 namespace child {
 
+namespace {
+
+constexpr int kMaxLinks = 40;  // as the kernel's ELOOP limit
+
+bool copy_str(char* dst, size_t cap, const char* src, size_t n) {
+  if (n >= cap) return false;
+  for (size_t i = 0; i < n; i++) dst[i] = src[i];
+  dst[n] = 0;
+  return true;
+}
+
+}  // namespace
+
 int open_in_root(int root_fd, const char* path, int flags) {
   struct open_how how = {};
   how.flags = (uint64_t)(flags | O_CLOEXEC);
@@ -31,6 +44,8 @@ int fd_path(int fd, char* buf, unsigned long cap) {
 // Opens `path` inside the root as O_PATH, creating what is missing: every
 // missing parent as a directory and the last component as a directory
 // (last_kind 1) or an empty file (last_kind 2); last_kind 0 creates nothing.
+// A dangling symlink on the way is followed (inside the root) and its target
+// created, as runc does.
 int mkdirs_in_root(int root_fd, const char* path, int last_kind, int* out_fd) {
   int fd = open_in_root(root_fd, path, O_PATH);
   if (fd >= 0) {
@@ -38,51 +53,75 @@ int mkdirs_in_root(int root_fd, const char* path, int last_kind, int* out_fd) {
     return 0;
   }
   if (fd != -ENOENT || last_kind == 0) return fd;
-  char prefix[4096];
-  size_t plen = slen(path);
-  if (plen >= sizeof prefix) return -ENAMETOOLONG;
-  int parent = open_in_root(root_fd, "/", O_PATH | O_DIRECTORY);
-  if (parent < 0) return parent;
-  size_t i = 0;
-  while (i < plen) {
-    while (i < plen && path[i] == '/') i++;
-    if (i >= plen) break;
-    size_t start = i;
-    while (i < plen && path[i] != '/') i++;
-    bool last = true;
-    for (size_t j = i; j < plen; j++)
-      if (path[j] != '/') last = false;
-    for (size_t j = 0; j < i; j++) prefix[j] = path[j];
-    prefix[i] = 0;
-    fd = open_in_root(root_fd, prefix, O_PATH);
-    if (fd == -ENOENT) {
-      char name[256];
-      size_t nlen = i - start;
-      if (nlen >= sizeof name) {
-        sys(SYS_close, parent);
-        return -ENAMETOOLONG;
-      }
-      for (size_t j = 0; j < nlen; j++) name[j] = path[start + j];
-      name[nlen] = 0;
-      long r;
-      if (last && last_kind == 2) {
-        r = sys(SYS_openat, parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (r >= 0) sys(SYS_close, r);
-      } else {
-        r = sys(SYS_mkdirat, parent, name, 0755);
-      }
-      if (r < 0 && r != -EEXIST) {
-        sys(SYS_close, parent);
-        return (int)r;
-      }
+
+  char cur[4096];  // the path being walked; rewritten when a symlink is followed
+  if (!copy_str(cur, sizeof cur, path, slen(path))) return -ENAMETOOLONG;
+  for (int links = 0; links <= kMaxLinks; links++) {
+    int parent = open_in_root(root_fd, "/", O_PATH | O_DIRECTORY);
+    if (parent < 0) return parent;
+    size_t plen = slen(cur), i = 0;
+    bool restart = false;
+    while (i < plen && !restart) {
+      while (i < plen && cur[i] == '/') i++;
+      if (i >= plen) break;
+      size_t start = i;
+      while (i < plen && cur[i] != '/') i++;
+      bool last = true;
+      for (size_t j = i; j < plen; j++)
+        if (cur[j] != '/') last = false;
+      char prefix[4096];
+      copy_str(prefix, sizeof prefix, cur, i);
       fd = open_in_root(root_fd, prefix, O_PATH);
+      if (fd == -ENOENT) {
+        char name[256];
+        if (!copy_str(name, sizeof name, cur + start, i - start)) fd = -ENAMETOOLONG;
+        long r = 0;
+        if (fd == -ENOENT && last && last_kind == 2) {
+          r = sys(SYS_openat, parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+          if (r >= 0) sys(SYS_close, r);
+        } else if (fd == -ENOENT) {
+          r = sys(SYS_mkdirat, parent, name, 0755);
+        }
+        if (fd == -ENOENT && r == -EEXIST) {
+          // Present but unresolvable: a dangling symlink. Splice its target
+          // in front of the rest of the path and walk again.
+          char target[4096];
+          long n = sys(SYS_readlinkat, parent, name, target, sizeof target - 1);
+          if (n > 0) {
+            char next[4096];
+            size_t len = 0;
+            next[0] = 0;
+            target[n] = 0;
+            bool ok = true;
+            if (target[0] != '/') {  // relative to the symlink's directory
+              ok = copy_str(next, sizeof next, cur, start);
+              len = start;
+            }
+            ok = ok && sappend(next, sizeof next, &len, target) && sappend(next, sizeof next, &len, cur + i);
+            if (!ok) fd = -ENAMETOOLONG;
+            else {
+              copy_str(cur, sizeof cur, next, len);
+              restart = true;
+              continue;
+            }
+          }
+        } else if (fd == -ENOENT && r < 0) {
+          fd = (int)r;
+        }
+        if (fd == -ENOENT) fd = open_in_root(root_fd, prefix, O_PATH);
+      }
+      sys(SYS_close, parent);
+      if (fd < 0) return fd;
+      parent = fd;
     }
-    sys(SYS_close, parent);
-    if (fd < 0) return fd;
-    parent = fd;
+    if (restart) {
+      sys(SYS_close, parent);
+      continue;
+    }
+    *out_fd = parent;
+    return 0;
   }
-  *out_fd = parent;
-  return 0;
+  return -ELOOP;
 }
 
 }  // namespace child

@@ -36,7 +36,7 @@
   X(ROOT_PROPAGATION, 13) /* ints[flags] */                                                  \
   X(HOSTNAME, 14)       /* strs[name] */                                                     \
   X(DOMAINNAME, 15)     /* strs[name] */                                                     \
-  X(WRITE_FILE, 16)     /* strs[path,content] */                                             \
+  X(WRITE_FILE, 16)     /* ints[in_root,fs_magic] strs[path,content] */                                             \
   X(LOOPBACK_UP, 17)    /* */                                                                \
   X(RLIMIT, 18)         /* ints[resource,soft,hard] */                                       \
   X(CAP_BOUNDING, 19)   /* ints[keep mask,last cap] */                                       \

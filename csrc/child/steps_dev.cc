@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include "child.h"
@@ -94,19 +95,26 @@ int step_symlink(ChildContext* c, const Step* s) {
   return (int)m;
 }
 
-int step_write_file(ChildContext*, const Step* s) {
+int step_write_file(ChildContext* c, const Step* s) {
+  bool in_root = s->ints[0] != 0;
+  long fs_magic = (long)s->ints[1];
   const char* path = s->groups[0][0];
   const char* content = s->groups[0][1];
-  long fd = sys(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  long fd = in_root ? open_in_root(c->root_fd, path, O_WRONLY) : sys(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return (int)fd;
-  size_t len = slen(content), done = 0;
   long r = 0;
-  while (done < len) {
-    r = sys(SYS_write, fd, content + done, len - done);
-    if (r == -EINTR) continue;
-    if (r < 0) break;
-    done += (size_t)r;
-    r = 0;
+  if (fs_magic) {
+    // e.g. a sysctl must land in the container's procfs, not in an image file.
+    struct statfs st;
+    r = sys(SYS_fstatfs, fd, &st);
+    if (r == 0 && (long)st.f_type != fs_magic) r = -EXDEV;
+  }
+  size_t len = slen(content), done = 0;
+  while (r == 0 && done < len) {
+    long n = sys(SYS_write, fd, content + done, len - done);
+    if (n == -EINTR) continue;
+    if (n < 0) r = n;
+    else done += (size_t)n;
   }
   sys(SYS_close, fd);
   return (int)r;

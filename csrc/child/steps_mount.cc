@@ -148,13 +148,18 @@ int step_readonly(ChildContext* c, const Step* s) {
 }
 
 int step_pivot_root(ChildContext* c, const Step*) {
+  long old_root = sys(SYS_openat, AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (old_root < 0) return (int)old_root;
   long r = sys(SYS_fchdir, c->root_fd);
   if (r == 0) r = sys(SYS_pivot_root, ".", ".");
-  // The old root now sits under the new one: detach it without letting the
-  // unmount propagate anywhere.
+  // The old root now sits under the new one: from inside it (so the new
+  // tree keeps its own propagation), make it a slave, so the unmount does
+  // not propagate anywhere, and detach it.
+  if (r == 0) r = sys(SYS_fchdir, old_root);
   if (r == 0) r = sys_mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr);
   if (r == 0) r = sys(SYS_umount2, ".", MNT_DETACH);
   if (r == 0) r = sys(SYS_chdir, "/");
+  sys(SYS_close, old_root);
   return (int)r;
 }
 

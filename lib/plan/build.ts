@@ -8,7 +8,7 @@ import { planMounts, planPathHardening, planPivot, resolveRootfs } from './mount
 import { planNamespaces } from './namespaces';
 import { planProcess } from './process';
 import type { Plan } from './steps';
-import { planOomScoreAdj, planSystem } from './system';
+import { planOomScoreAdj, planSysctl, planSystem } from './system';
 
 export interface BuildOptions {
   bundle: string;
@@ -31,6 +31,7 @@ export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
     ...ns.steps,
     ...planMounts(spec, opts.bundle, rootfs, host, ns),
     ...planDevices(spec, ns),
+    ...planSysctl(spec, ns),
     ...planPathHardening(spec),
     ...planOomScoreAdj(spec),
     ...planPivot(spec),

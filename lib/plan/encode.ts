@@ -23,7 +23,7 @@ function layout(step: Step): { ints: Int[]; groups: string[][] } {
     case 'ROOT_PROPAGATION': return { ints: [step.flags], groups: [] };
     case 'HOSTNAME':
     case 'DOMAINNAME': return { ints: [], groups: [[step.name]] };
-    case 'WRITE_FILE': return { ints: [], groups: [[step.path, step.content]] };
+    case 'WRITE_FILE': return { ints: [step.inRoot ? 1 : 0, step.fsMagic], groups: [[step.path, step.content]] };
     case 'RLIMIT': return { ints: [step.resource, step.soft, step.hard], groups: [] };
     case 'CAP_BOUNDING': return { ints: [step.keep, step.lastCap], groups: [] };
     case 'SET_USER': return { ints: [step.uid, step.gid, step.setGroups ? 1 : 0, ...step.groups], groups: [] };

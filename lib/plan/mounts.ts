@@ -87,7 +87,10 @@ function flagsToAttrs(flags: number): number {
 }
 
 export function planMounts(spec: Spec, bundle: string, rootfs: string, host: HostFacts, ns: NamespacePlan): Step[] {
-  const propagation = spec.linux?.rootfsPropagation ? rootfsPropagationFlags(spec.linux.rootfsPropagation) : M.MS_SLAVE! | M.MS_REC!;
+  // An unbindable "/" would forbid binding the rootfs: that one is applied
+  // after pivot_root only (planPivot re-applies every rootfsPropagation).
+  const configured = spec.linux?.rootfsPropagation ? rootfsPropagationFlags(spec.linux.rootfsPropagation) : 0;
+  const propagation = configured && !(configured & M.MS_UNBINDABLE!) ? configured : M.MS_SLAVE! | M.MS_REC!;
   const steps: Step[] = [{ kind: 'ROOTFS', rootfs, propagation, origin: '/root/path' }];
   (spec.mounts ?? []).forEach((m, i) => {
     const origin = `/mounts/${i}`;

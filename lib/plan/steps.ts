@@ -34,7 +34,15 @@ export type Step = (
   | { kind: 'ROOT_PROPAGATION'; flags: number }
   | { kind: 'HOSTNAME'; name: string }
   | { kind: 'DOMAINNAME'; name: string }
-  | { kind: 'WRITE_FILE'; path: string; content: string }
+  | {
+      kind: 'WRITE_FILE';
+      path: string;
+      content: string;
+      /** resolve path inside the container's root (before pivot_root) */
+      inRoot: boolean;
+      /** the filesystem the file must be on (statfs f_type), 0 for any */
+      fsMagic: number;
+    }
   | { kind: 'LOOPBACK_UP' }
   | { kind: 'RLIMIT'; name: string; resource: number; soft: bigint; hard: bigint }
   | { kind: 'CAP_BOUNDING'; keep: bigint; lastCap: number }

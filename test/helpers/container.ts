@@ -12,10 +12,15 @@ export const ociishBin = path.join(repoRoot, 'bin', 'ociish');
 export const isRoot = process.geteuid?.() === 0;
 export const rootSkip: string | false = isRoot ? false : 'needs root (creates namespaces and mounts)';
 
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** A fresh temp dir, removed when the process exits. */
 export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ociish-${prefix}-`));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  tempDirs.push(dir);
   return dir;
 }
 
