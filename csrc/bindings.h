@@ -6,6 +6,8 @@ void InitNamespaces(Napi::Env env, Napi::Object exports);
 void InitMount(Napi::Env env, Napi::Object exports);
 void InitFiles(Napi::Env env, Napi::Object exports);
 void InitPoll(Napi::Env env, Napi::Object exports);
+// Rejects a pending waitReadable(fd) with ECANCELED (before fd is closed).
+void CancelWait(int fd);
 void InitProc(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
 }  // namespace ociish

@@ -3,13 +3,17 @@
 
 #include <errno.h>
 #include <string.h>
+#include <uv.h>
 
 namespace ociish {
 
 Napi::Error SystemError(Napi::Env env, int err, const char* syscall, const char* path) {
+  // libuv's texts, as Node's own system errors use, where libuv knows the
+  // errno (it does not know ECHILD, for one).
   const char* code = strerrorname_np(err);
   if (!code) code = "UNKNOWN";
-  std::string message = std::string(code) + ": " + strerror(err) + ", " + syscall;
+  bool uv_knows = strncmp(uv_err_name(-err), "Unknown", 7) != 0;
+  std::string message = std::string(code) + ": " + (uv_knows ? uv_strerror(-err) : strerror(err)) + ", " + syscall;
   if (path) message += std::string(" '") + path + "'";
   Napi::Error e = Napi::Error::New(env, message);
   Napi::Object o = e.Value();

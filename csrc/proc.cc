@@ -58,6 +58,7 @@ Napi::Value WaitPidfd(const Napi::CallbackInfo& info) {
 
 Napi::Value CloseFd(const Napi::CallbackInfo& info) {
   int fd = (int)IntArg(info, 0, "fd");
+  CancelWait(fd);
   if (close(fd) < 0 && errno != EINTR) ThrowErrno(info.Env(), "close");
   return info.Env().Undefined();
 }

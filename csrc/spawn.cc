@@ -12,6 +12,10 @@
 #include "child/child.h"
 #include "errors.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace ociish {
 
 namespace {
@@ -29,6 +33,24 @@ struct Arena {
 };
 
 size_t Align(size_t n) { return (n + 15) & ~size_t(15); }
+
+// Under AddressSanitizer: a child that execs (or is killed) never returns
+// from its instrumented frames, so their redzones stay poisoned in the shadow
+// of the arena's stack. Clear the shadow whenever the mapping changes hands,
+// or the next mapping at that address inherits false reports.
+void Unpoison(void* base, size_t size) {
+#if defined(__SANITIZE_ADDRESS__)
+  __asan_unpoison_memory_region(base, size);
+#else
+  (void)base;
+  (void)size;
+#endif
+}
+
+void Unmap(void* base, size_t size) {
+  Unpoison(base, size);
+  munmap(base, size);
+}
 
 struct Reader {
   const uint8_t* p;
@@ -109,7 +131,8 @@ Arena* BuildArena(Napi::Env env, const uint8_t* plan, size_t len) {
   uint32_t nsteps;
   size_t npointers;
   std::string why;
-  if (len % 8 != 0 || !Measure(plan, len, &nsteps, &npointers, &why))
+  if (len % 8 != 0) why = "length is not a multiple of 8";
+  if (!why.empty() || !Measure(plan, len, &nsteps, &npointers, &why))
     throw Napi::Error::New(env, "spawn: invalid plan: " + why);
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   npointers += 1;  // the shared NULL for absent groups
@@ -117,6 +140,7 @@ Arena* BuildArena(Napi::Env env, const uint8_t* plan, size_t len) {
   size_t size = page + kStackSize + ((data + page - 1) & ~(page - 1));
   void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (base == MAP_FAILED) ThrowErrno(env, "mmap");
+  Unpoison(base, size);
   mprotect(base, page, PROT_NONE);  // stack overflow faults instead of writing into the plan
   Arena* a = new Arena;
   a->base = base;
@@ -144,7 +168,7 @@ Arena* BuildArena(Napi::Env env, const uint8_t* plan, size_t len) {
 }
 
 void FreeArena(Arena* a) {
-  if (a->base) munmap(a->base, a->size);
+  if (a->base) Unmap(a->base, a->size);
   delete a;
 }
 
@@ -193,7 +217,9 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   o.Set("pid", Napi::Number::New(env, (double)pid));
   o.Set("pidfd", Napi::Number::New(env, pidfd));
   o.Set("syncFd", Napi::Number::New(env, sv[0]));
-  o.Set("arena", Napi::External<Arena>::New(env, arena));
+  // The finalizer frees only the bookkeeping: the mapping itself goes with
+  // releaseArena, never with GC (a child may still run in it).
+  o.Set("arena", Napi::External<Arena>::New(env, arena, [](Napi::Env, Arena* a) { delete a; }));
   return o;
 }
 
@@ -202,7 +228,7 @@ Napi::Value ReleaseArena(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsExternal()) throw Napi::TypeError::New(info.Env(), "argument 'arena' must be a spawn arena");
   Arena* a = info[0].As<Napi::External<Arena>>().Data();
   if (a->base) {
-    munmap(a->base, a->size);
+    Unmap(a->base, a->size);
     a->base = nullptr;
   }
   return info.Env().Undefined();

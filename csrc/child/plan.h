@@ -25,8 +25,9 @@
   X(SYNC_IDMAPS, 3)     /* ask the parent to write uid/gid maps, wait for its go */           \
   X(SET_ROOT_IDS, 4)    /* become uid/gid 0 of the new user namespace */                     \
   X(ROOTFS, 5)          /* ints[host propagation] strs[rootfs]: bind rootfs, open root fd */ \
-  X(MOUNT, 6)           /* ints[flags,propagation,remount,attr_set,attr_clr,create]        \
-                           strs[source,dest,fstype,data] */                                  \
+  X(MOUNT, 6)           /* ints[flags,propagation,attr_set,attr_clr,rattr_set,rattr_clr,    \
+                                create] */                                                   \
+                        /* strs[source,dest,fstype,data] */                                  \
   X(MKNOD, 7)           /* ints[mode,major,minor,uid,gid,bind] strs[dest,host path] */      \
   X(SYMLINK, 8)         /* ints[ignore_existing] strs[target,dest] */                        \
   X(MASK, 9)            /* strs[dest] */                                                     \
@@ -46,7 +47,7 @@
   X(NO_NEW_PRIVS, 23)   /* */                                                                \
   X(CHDIR, 24)          /* ints[soft] strs[path] */                                          \
   X(BARRIER, 25)        /* tell the parent we are ready, wait for its go */                  \
-  X(EXEC, 26)           /* ints[preserved fds] groups[args,env,path dirs] */
+  X(EXEC, 26)           /* ints[preserved fds,path lookup] groups[args,env,path dirs] */
 
 enum StepOp : uint32_t {
 #define OCIISH_STEP_ENUM(name, value) STEP_##name = value,

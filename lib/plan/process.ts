@@ -76,6 +76,7 @@ export function planProcess(process: Process, host: HostFacts, setGroups: boolea
   steps.push({ kind: 'CHDIR', path: process.cwd, soft: true, origin: '/process/cwd' });
   const groups = process.user.additionalGids ?? [];
   if (groups.length > MAX_GROUPS) throw new ConfigError('/process/user/additionalGids', `at most ${MAX_GROUPS} groups are supported`);
+  if (!setGroups && groups.length) warnings.push('/process/user/additionalGids: not set: setgroups is denied in a user namespace made by an unprivileged runtime');
   steps.push({ kind: 'SET_USER', uid: process.user.uid, gid: process.user.gid, setGroups, groups, origin: '/process/user' });
   steps.push({ kind: 'CHDIR', path: process.cwd, soft: false, origin: '/process/cwd' });
   if (caps) steps.push(caps.caps);

@@ -1,0 +1,518 @@
+// lib/plan: config.json -> the ordered steps the child runs, and the bytes
+// they are encoded to. Every test passes explicit host facts, so nothing
+// depends on the machine (its cgroup layout, its uid, its kernel's caps).
+import t, { type Test } from 'tap';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { defaultSpec } from '../../lib/bundle/default-spec';
+import type { CgroupLayout } from '../../lib/cgroups/hierarchies';
+import { ConfigError } from '../../lib/errors';
+import { constants } from '../../lib/native';
+import { buildPlan, describeStep, encodePlan, type HostFacts, type Plan, type Step, type StepKind } from '../../lib/plan';
+import { parseConfig } from '../../lib/spec';
+
+// Raw JSON as a test edits it.
+type Raw = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const C = constants.clone;
+const M = constants.mount;
+const CAP = constants.capabilities;
+const bit = (name: string): bigint => 1n << BigInt(CAP[name]!);
+
+const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'ociish-plan-'));
+fs.mkdirSync(path.join(bundle, 'rootfs'));
+t.teardown(() => fs.rmSync(bundle, { recursive: true, force: true }));
+
+/** Our machines: v1 controllers plus cgroup2 at /sys/fs/cgroup/unified. */
+const HYBRID: CgroupLayout = {
+  mode: 'hybrid',
+  root: '/sys/fs/cgroup',
+  hierarchies: [
+    { mountPoint: '/sys/fs/cgroup/cpu,cpuacct', version: 1, controllers: ['cpu', 'cpuacct'], ownPath: '/ociish-test' },
+    { mountPoint: '/sys/fs/cgroup/memory', version: 1, controllers: ['memory'], ownPath: '/ociish-test' },
+    { mountPoint: '/sys/fs/cgroup/systemd', version: 1, controllers: ['name=systemd'], ownPath: '/user.slice/session-1.scope' },
+    { mountPoint: '/sys/fs/cgroup/unified', version: 2, controllers: [], ownPath: '/user.slice/session-1.scope' },
+  ],
+  links: [
+    { name: 'cpu', target: 'cpu,cpuacct' },
+    { name: 'cpuacct', target: 'cpu,cpuacct' },
+  ],
+};
+
+/** Pure cgroup v2. */
+const UNIFIED: CgroupLayout = {
+  mode: 'unified',
+  root: '/sys/fs/cgroup',
+  hierarchies: [{ mountPoint: '/sys/fs/cgroup', version: 2, controllers: [], ownPath: '/user.slice/ociish.scope' }],
+  links: [],
+};
+
+const ROOT_HOST: HostFacts = { euid: 0, lastCap: 40, cgroups: HYBRID };
+
+/** The default spec (what `ociish spec` writes), edited, validated and planned. */
+function plan(edit: (c: Raw) => void = () => {}, host: HostFacts = ROOT_HOST, opts: { rootless?: boolean; cgroupNamespace?: boolean } = {}): Plan {
+  const raw = defaultSpec({ cgroupNamespace: false, ...opts }) as Raw;
+  edit(raw);
+  return buildPlan(parseConfig(raw), { bundle, host });
+}
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError, but nothing was thrown');
+}
+
+const kinds = (p: Plan): StepKind[] => p.steps.map((s) => s.kind);
+function only<K extends StepKind>(p: Plan, kind: K): Extract<Step, { kind: K }>[] {
+  return p.steps.filter((s): s is Extract<Step, { kind: K }> => s.kind === kind);
+}
+const fromMount = (p: Plan, i: number): Step[] => p.steps.filter((s) => s.origin === `/mounts/${i}`);
+const CGROUP_MOUNT = 6; // index of /sys/fs/cgroup in the default spec's mounts
+const CGROUP_FLAGS = M.MS_NOSUID | M.MS_NOEXEC | M.MS_NODEV | M.MS_RELATIME; // its options, without ro
+const RO_ATTRS = M.MOUNT_ATTR_RDONLY | M.MOUNT_ATTR_NOSUID | M.MOUNT_ATTR_NODEV | M.MOUNT_ATTR_NOEXEC;
+const DEFAULT_CAPS = bit('CAP_AUDIT_WRITE') | bit('CAP_KILL') | bit('CAP_NET_BIND_SERVICE');
+
+t.test('the default spec, in order', async (t) => {
+  const p = plan();
+  t.same(kinds(p), [
+    'ROOTFS',
+    ...Array(6).fill('MOUNT'), // proc, dev, devpts, shm, mqueue, sysfs
+    'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'SYMLINK', 'SYMLINK', 'MOUNT', // the cgroup view (below)
+    ...Array(6).fill('MKNOD'),
+    ...Array(5).fill('SYMLINK'),
+    ...Array(11).fill('MASK'),
+    ...Array(5).fill('READONLY'),
+    'PIVOT_ROOT', 'ROOT_READONLY', 'HOSTNAME', 'LOOPBACK_UP',
+    'RLIMIT', 'CAP_BOUNDING', 'CHDIR', 'SET_USER', 'CHDIR', 'CAPS', 'UMASK', 'NO_NEW_PRIVS', 'EXEC',
+  ]);
+  t.equal(p.cloneFlags, C.CLONE_NEWPID | C.CLONE_NEWNET | C.CLONE_NEWIPC | C.CLONE_NEWUTS | C.CLONE_NEWNS, 'clone3 creates the namespaces');
+  t.equal(p.idMaps, null);
+  t.same(p.warnings, []);
+
+  t.match(p.steps[0], { kind: 'ROOTFS', rootfs: path.join(bundle, 'rootfs'), propagation: M.MS_SLAVE | M.MS_REC, origin: '/root/path' });
+  const mounts = only(p, 'MOUNT');
+  t.match(mounts[0], { dest: '/proc', fstype: 'proc', source: 'proc', flags: 0, data: '', create: 1, origin: '/mounts/0' });
+  t.match(mounts[1], { dest: '/dev', fstype: 'tmpfs', flags: M.MS_NOSUID | M.MS_STRICTATIME, data: 'mode=755,size=65536k', origin: '/mounts/1' });
+  t.match(mounts[2], { dest: '/dev/pts', fstype: 'devpts', flags: M.MS_NOSUID | M.MS_NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620,gid=5' });
+  t.match(mounts[5], { dest: '/sys', fstype: 'sysfs', flags: M.MS_RDONLY | M.MS_NOSUID | M.MS_NOEXEC | M.MS_NODEV, origin: '/mounts/5' });
+
+  t.same(only(p, 'MKNOD').map((d) => [d.dest, d.mode, d.major, d.minor, d.bindFrom]), [
+    ['/dev/null', constants.mode.S_IFCHR | 0o666, 1, 3, null],
+    ['/dev/zero', constants.mode.S_IFCHR | 0o666, 1, 5, null],
+    ['/dev/full', constants.mode.S_IFCHR | 0o666, 1, 7, null],
+    ['/dev/random', constants.mode.S_IFCHR | 0o666, 1, 8, null],
+    ['/dev/urandom', constants.mode.S_IFCHR | 0o666, 1, 9, null],
+    ['/dev/tty', constants.mode.S_IFCHR | 0o666, 5, 0, null],
+  ]);
+  t.same(only(p, 'MASK').map((s) => s.origin), Array.from({ length: 11 }, (_, i) => `/linux/maskedPaths/${i}`));
+  t.same(only(p, 'READONLY').map((s) => s.dest), ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']);
+  t.match(only(p, 'HOSTNAME'), [{ name: 'ociish', origin: '/hostname' }]);
+  t.same(only(p, 'RLIMIT'), [{ kind: 'RLIMIT', name: 'RLIMIT_NOFILE', resource: constants.rlimit['RLIMIT_NOFILE'], soft: 1024n, hard: 1024n, origin: '/process/rlimits/0' }]);
+  t.same(only(p, 'CAP_BOUNDING'), [{ kind: 'CAP_BOUNDING', keep: DEFAULT_CAPS, lastCap: 40, origin: '/process/capabilities/bounding' }], 'bounding keep mask; lastCap from the host facts');
+  t.same(only(p, 'CAPS'), [{ kind: 'CAPS', effective: DEFAULT_CAPS, permitted: DEFAULT_CAPS, inheritable: 0n, ambient: 0n, origin: '/process/capabilities' }]);
+  t.same(only(p, 'CHDIR').map((s) => s.soft), [true, false], 'cwd tried before and after the user switch');
+  t.match(only(p, 'SET_USER'), [{ uid: 0, gid: 0, setGroups: true, groups: [] }]);
+  t.match(only(p, 'UMASK'), [{ mask: 0o022 }]);
+  t.same(p.steps.at(-1), {
+    kind: 'EXEC',
+    args: ['sh'],
+    env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
+    pathDirs: ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'],
+    preservedFds: 0,
+    origin: '/process/args',
+  });
+  for (const s of p.steps) {
+    t.type(s.origin, 'string');
+    t.ok(describeStep(s).operation, `${s.kind} is described`);
+  }
+});
+
+t.test('run options: the barrier and preserved fds', async (t) => {
+  const raw = defaultSpec({ cgroupNamespace: false }) as Raw;
+  const p = buildPlan(parseConfig(raw), { bundle, host: ROOT_HOST, barrier: true, preservedFds: 2 });
+  t.same(kinds(p).slice(-2), ['BARRIER', 'EXEC']);
+  t.match(p.steps.at(-1), { preservedFds: 2 });
+  t.notOk(kinds(plan()).includes('BARRIER'), 'run: no barrier');
+});
+
+t.test('ROOT_READONLY only when root.readonly', async (t) => {
+  t.ok(kinds(plan()).includes('ROOT_READONLY'));
+  t.notOk(kinds(plan((c) => (c.root.readonly = false))).includes('ROOT_READONLY'), 'readonly false');
+  t.notOk(kinds(plan((c) => delete c.root.readonly)).includes('ROOT_READONLY'), 'readonly absent');
+  const withPropagation = plan((c) => (c.linux.rootfsPropagation = 'rshared'));
+  const i = kinds(withPropagation).indexOf('PIVOT_ROOT');
+  t.same(kinds(withPropagation).slice(i, i + 3), ['PIVOT_ROOT', 'ROOT_PROPAGATION', 'ROOT_READONLY']);
+  t.match(withPropagation.steps[i + 1], { flags: M.MS_SHARED | M.MS_REC, origin: '/linux/rootfsPropagation' });
+  t.match(withPropagation.steps[0], { kind: 'ROOTFS', propagation: M.MS_SHARED | M.MS_REC });
+});
+
+t.test('namespaces', async (t) => {
+  t.test('no user namespace: no SYNC_IDMAPS', async (t) => {
+    const p = plan();
+    t.notOk(kinds(p).includes('SYNC_IDMAPS'));
+    t.notOk(kinds(p).includes('SET_ROOT_IDS'));
+    t.equal(p.cloneFlags & C.CLONE_NEWUSER, 0);
+  });
+
+  t.test('a new user namespace (rootless default spec, unprivileged runtime)', async (t) => {
+    const p = plan(
+      (c) => {
+        c.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+        c.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+      },
+      { ...ROOT_HOST, euid: 1000 },
+      { rootless: true },
+    );
+    t.equal(p.cloneFlags, C.CLONE_NEWPID | C.CLONE_NEWIPC | C.CLONE_NEWUTS | C.CLONE_NEWNS | C.CLONE_NEWUSER);
+    t.same(kinds(p).slice(0, 3), ['SYNC_IDMAPS', 'SET_ROOT_IDS', 'ROOTFS'], 'id maps before anything else');
+    t.match(p.steps[0], { origin: '/linux/uidMappings' });
+    t.match(p.steps[1], { setGroups: false });
+    t.same(p.idMaps, { uidMap: '0 1000 1\n', gidMap: '0 1000 1\n', denySetgroups: true });
+    t.match(only(p, 'SET_USER'), [{ setGroups: false }], 'no setgroups once it is denied');
+    t.ok(only(p, 'MKNOD').every((d) => d.bindFrom === d.dest), 'devices are binds of the host\'s');
+    t.notOk(kinds(p).includes('LOOPBACK_UP'), 'no network namespace of its own');
+    t.match(fromMount(p, 5), [{ source: '/sys', flags: M.MS_BIND | M.MS_REC, attrSet: RO_ATTRS }], '/sys is a read-only rbind');
+  });
+
+  t.test('a new user namespace from a privileged runtime; root not mapped', async (t) => {
+    const p = plan((c) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 1, hostID: 100000, size: 65535 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    t.same(kinds(p).slice(0, 2), ['SYNC_IDMAPS', 'ROOTFS'], 'no SET_ROOT_IDS: uid 0 is not mapped');
+    t.same(p.idMaps, { uidMap: '1 100000 65535\n', gidMap: '0 100000 65536\n', denySetgroups: false });
+  });
+
+  t.test('joining a namespace by path', async (t) => {
+    const p = plan((c) => (c.linux.namespaces[1] = { type: 'network', path: '/var/run/netns/blue' }));
+    t.same(p.steps[0], { kind: 'SETNS', nstype: C.CLONE_NEWNET, path: '/var/run/netns/blue', origin: '/linux/namespaces/1/path' });
+    t.equal(p.cloneFlags, C.CLONE_NEWPID | C.CLONE_NEWIPC | C.CLONE_NEWUTS | C.CLONE_NEWNS, 'not created by clone3');
+    t.notOk(kinds(p).includes('LOOPBACK_UP'), 'a joined network namespace is left as it is');
+  });
+
+  t.test('joins with a new user namespace: join, then unshare', async (t) => {
+    const p = plan((c) => {
+      c.linux.namespaces = [{ type: 'ipc', path: '/proc/1234/ns/ipc' }, { type: 'mount' }, { type: 'uts' }, { type: 'user' }];
+      c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    t.equal(p.cloneFlags, 0, 'clone3 creates nothing');
+    t.same(kinds(p).slice(0, 4), ['SETNS', 'UNSHARE', 'SYNC_IDMAPS', 'SET_ROOT_IDS']);
+    t.match(p.steps[0], { nstype: C.CLONE_NEWIPC, path: '/proc/1234/ns/ipc', origin: '/linux/namespaces/0/path' });
+    t.match(p.steps[1], { flags: C.CLONE_NEWNS | C.CLONE_NEWUTS | C.CLONE_NEWUSER });
+  });
+
+  t.test('a joined user namespace comes first', async (t) => {
+    const p = plan((c) => {
+      c.linux.namespaces = [{ type: 'network', path: '/var/run/netns/blue' }, { type: 'mount' }, { type: 'uts' }, { type: 'user', path: '/proc/1234/ns/user' }];
+    });
+    t.same(p.steps.slice(0, 3).map((s) => [s.kind, s.origin]), [
+      ['SETNS', '/linux/namespaces/3/path'],
+      ['SETNS', '/linux/namespaces/0/path'],
+      ['UNSHARE', '/linux/namespaces'],
+    ]);
+    t.match(p.steps[0], { nstype: C.CLONE_NEWUSER, path: '/proc/1234/ns/user' });
+    t.match(p.steps[2], { flags: C.CLONE_NEWNS | C.CLONE_NEWUTS });
+    t.equal(p.idMaps, null, 'the joined namespace has its maps');
+    t.notOk(kinds(p).includes('SYNC_IDMAPS'));
+  });
+
+  t.test('refused: a new pid namespace with a joined user namespace', async (t) => {
+    const e = configError(() => plan((c) => c.linux.namespaces.push({ type: 'user', path: '/proc/1234/ns/user' })));
+    t.equal(e.pointer, '/linux/namespaces/0', 'points at the pid namespace');
+    t.equal(e.reason, 'a new pid namespace together with joining a user namespace is not supported yet');
+  });
+
+  t.test('refused: a new pid namespace with joins and a new user namespace', async (t) => {
+    const e = configError(() =>
+      plan((c) => {
+        c.linux.namespaces[1] = { type: 'network', path: '/var/run/netns/blue' };
+        c.linux.namespaces.push({ type: 'user' });
+        c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      }),
+    );
+    t.equal(e.pointer, '/linux/namespaces/0');
+    t.match(e.reason, /^a new pid namespace together with joining namespaces .* is not supported yet$/);
+  });
+
+  t.test('refused: joining a pid namespace', async (t) => {
+    const e = configError(() => plan((c) => (c.linux.namespaces[0] = { type: 'pid', path: '/proc/1234/ns/pid' })));
+    t.equal(e.pointer, '/linux/namespaces/0/path');
+    t.equal(e.reason, 'joining an existing pid namespace is not supported yet');
+  });
+
+  t.test('refused: no new mount namespace', async (t) => {
+    const e = configError(() => plan((c) => (c.linux.namespaces = c.linux.namespaces.filter((n: Raw) => n.type !== 'mount'))));
+    t.equal(e.pointer, '/linux/namespaces');
+  });
+});
+
+t.test('the cgroup view, hybrid layout', async (t) => {
+  for (const cgroupNamespace of [false, true]) {
+    t.test(`${cgroupNamespace ? 'with' : 'without'} a cgroup namespace`, async (t) => {
+      const p = plan(() => {}, ROOT_HOST, { cgroupNamespace });
+      t.equal(p.cloneFlags & C.CLONE_NEWCGROUP, cgroupNamespace ? C.CLONE_NEWCGROUP : 0);
+      const view = fromMount(p, CGROUP_MOUNT);
+      t.same(view.map((s) => s.kind), ['MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'SYMLINK', 'SYMLINK', 'MOUNT']);
+      t.match(view[0], { dest: '/sys/fs/cgroup', fstype: 'tmpfs', source: 'tmpfs', flags: CGROUP_FLAGS, data: 'mode=755', create: 1 }, 'a writable tmpfs first');
+      t.same(
+        view.slice(1, 5).map((s) => s.kind === 'MOUNT' && [s.dest, s.source, s.fstype, s.flags, s.attrSet, s.attrClr]),
+        HYBRID.hierarchies.map((h) => [
+          `/sys/fs/cgroup/${path.basename(h.mountPoint)}`,
+          path.join(h.mountPoint, h.ownPath),
+          '',
+          M.MS_BIND | M.MS_REC,
+          RO_ATTRS,
+          0,
+        ]),
+        'one read-only bind of our own cgroup per hierarchy',
+      );
+      t.same(view.slice(5, 7).map((s) => s.kind === 'SYMLINK' && [s.dest, s.target, s.ignoreExisting]), [
+        ['/sys/fs/cgroup/cpu', 'cpu,cpuacct', true],
+        ['/sys/fs/cgroup/cpuacct', 'cpu,cpuacct', true],
+      ]);
+      t.match(view[7], { dest: '/sys/fs/cgroup', source: '', fstype: '', flags: M.MS_REMOUNT | M.MS_RDONLY | CGROUP_FLAGS, create: 0 }, 'then the tmpfs read-only');
+    });
+  }
+
+  t.test('rw: no read-only remount', async (t) => {
+    const p = plan((c) => (c.mounts[CGROUP_MOUNT].options = ['nosuid', 'rw']));
+    const view = fromMount(p, CGROUP_MOUNT);
+    t.equal(view.length, 7);
+    t.ok(view.every((s) => s.kind !== 'MOUNT' || (s.flags & M.MS_REMOUNT) === 0));
+    t.match(view[1], { attrSet: M.MOUNT_ATTR_NOSUID });
+  });
+
+  t.test('legacy (no unified hierarchy) is built the same way', async (t) => {
+    const legacy: CgroupLayout = { ...HYBRID, mode: 'legacy', hierarchies: HYBRID.hierarchies.filter((h) => h.version === 1) };
+    t.equal(fromMount(plan(() => {}, { ...ROOT_HOST, cgroups: legacy }), CGROUP_MOUNT).length, 7);
+  });
+});
+
+t.test('the cgroup view, unified layout', async (t) => {
+  const host: HostFacts = { ...ROOT_HOST, cgroups: UNIFIED };
+  t.test('with a cgroup namespace: a cgroup2 mount', async (t) => {
+    const p = plan(() => {}, host, { cgroupNamespace: true });
+    t.equal(p.cloneFlags & C.CLONE_NEWCGROUP, C.CLONE_NEWCGROUP);
+    t.same(fromMount(p, CGROUP_MOUNT), [
+      {
+        kind: 'MOUNT', source: 'cgroup2', dest: '/sys/fs/cgroup', fstype: 'cgroup2', data: '', flags: M.MS_RDONLY | CGROUP_FLAGS,
+        propagation: 0, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0, create: 1, origin: `/mounts/${CGROUP_MOUNT}`,
+      },
+    ]);
+  });
+  t.test('without one: a read-only bind of our own cgroup', async (t) => {
+    const p = plan(() => {}, host, { cgroupNamespace: false });
+    t.equal(p.cloneFlags & C.CLONE_NEWCGROUP, 0);
+    t.same(fromMount(p, CGROUP_MOUNT), [
+      {
+        kind: 'MOUNT', source: '/sys/fs/cgroup/user.slice/ociish.scope', dest: '/sys/fs/cgroup', fstype: '', data: '', flags: M.MS_BIND | M.MS_REC,
+        propagation: 0, attrSet: RO_ATTRS, attrClr: 0, recAttrSet: 0, recAttrClr: 0, create: 1, origin: `/mounts/${CGROUP_MOUNT}`,
+      },
+    ]);
+  });
+  t.test('no cgroup filesystem on the host', async (t) => {
+    const e = configError(() => plan(() => {}, { ...ROOT_HOST, cgroups: { mode: 'none', root: '/sys/fs/cgroup', hierarchies: [], links: [] } }));
+    t.equal(e.pointer, `/mounts/${CGROUP_MOUNT}/type`);
+  });
+});
+
+t.test('capabilities', async (t) => {
+  t.test('an ambient capability that is not inheritable: a warning, not raised', async (t) => {
+    const p = plan((c) => (c.process.capabilities.ambient = ['CAP_KILL', 'CAP_NET_BIND_SERVICE']));
+    t.same(p.warnings, [
+      '/process/capabilities/ambient: CAP_KILL, CAP_NET_BIND_SERVICE not raised: an ambient capability must also be permitted and inheritable',
+    ]);
+    t.match(only(p, 'CAPS'), [{ ambient: 0n }]);
+  });
+  t.test('permitted and inheritable: raised, no warning', async (t) => {
+    const p = plan((c) => {
+      c.process.capabilities.inheritable = ['CAP_KILL'];
+      c.process.capabilities.ambient = ['CAP_KILL'];
+    });
+    t.same(p.warnings, []);
+    t.match(only(p, 'CAPS'), [{ inheritable: bit('CAP_KILL'), ambient: bit('CAP_KILL') }]);
+  });
+  t.test('an unknown capability: a warning naming it', async (t) => {
+    const p = plan((c) => c.process.capabilities.bounding.push('CAP_NOT_A_CAP'));
+    t.same(p.warnings, ['/process/capabilities/bounding/3: unknown capability "CAP_NOT_A_CAP" ignored']);
+    t.match(only(p, 'CAP_BOUNDING'), [{ keep: DEFAULT_CAPS }]);
+  });
+  t.test('no capabilities object: no capability steps', async (t) => {
+    const p = plan((c) => delete c.process.capabilities);
+    t.notOk(kinds(p).includes('CAP_BOUNDING'));
+    t.notOk(kinds(p).includes('CAPS'));
+  });
+  t.test('lastCap comes from the host', async (t) => {
+    t.match(only(plan(() => {}, { ...ROOT_HOST, lastCap: 37 }), 'CAP_BOUNDING'), [{ lastCap: 37 }]);
+  });
+});
+
+// ---------------------------------------------------------------- encoding
+
+interface DecodedStep {
+  op: number;
+  origin: number;
+  ints: bigint[];
+  groups: string[][];
+}
+
+/** Decodes the format csrc/child/plan.h documents, checking every byte on the way. */
+function decodePlan(buf: Buffer): { magic: number; version: number; reserved: number; steps: DecodedStep[] } {
+  let off = 0;
+  const u32 = () => {
+    const v = buf.readUInt32LE(off);
+    off += 4;
+    return v;
+  };
+  const magic = u32(), version = u32(), nsteps = u32(), reserved = u32();
+  const steps: DecodedStep[] = [];
+  for (let i = 0; i < nsteps; i++) {
+    const op = u32(), origin = u32(), nints = u32(), ngroups = u32();
+    const ints: bigint[] = [];
+    for (let k = 0; k < nints; k++, off += 8) ints.push(buf.readBigUInt64LE(off));
+    const groups: string[][] = [];
+    for (let g = 0; g < ngroups; g++) {
+      const count = u32();
+      const group: string[] = [];
+      for (let k = 0; k < count; k++) {
+        const nul = buf.indexOf(0, off);
+        if (nul < 0) throw new Error(`step ${i}: unterminated string`);
+        group.push(buf.toString('utf8', off, nul));
+        off = nul + 1;
+      }
+      groups.push(group);
+    }
+    const padded = (off + 7) & ~7;
+    if (!buf.subarray(off, padded).every((b) => b === 0)) throw new Error(`step ${i}: padding is not zero`);
+    off = padded;
+    steps.push({ op, origin, ints, groups });
+  }
+  if (off !== buf.length) throw new Error(`${buf.length - off} bytes after the last step`);
+  return { magic, version, reserved, steps };
+}
+
+type Int = number | bigint | boolean;
+const u64 = (v: Int): bigint => {
+  const b = typeof v === 'boolean' ? BigInt(v ? 1 : 0) : BigInt(v);
+  return b > (1n << 64n) - 1n ? (1n << 64n) - 1n : BigInt.asUintN(64, b);
+};
+
+/**
+ * What the child reads for each kind: the argument lists of plan.h's step
+ * table as csrc/child/steps_*.cc index them.
+ */
+function expectedLayout(s: Step): { ints: Int[]; groups: string[][] } {
+  switch (s.kind) {
+    case 'SETNS': return { ints: [s.nstype], groups: [[s.path]] };
+    case 'UNSHARE': return { ints: [s.flags], groups: [] };
+    case 'SET_ROOT_IDS': return { ints: [s.setGroups], groups: [] };
+    case 'ROOTFS': return { ints: [s.propagation], groups: [[s.rootfs]] };
+    // steps_mount.cc step_mount: ints[0..6] (plan.h's comment still lists the older 6-int form)
+    case 'MOUNT': return { ints: [s.flags, s.propagation, s.attrSet, s.attrClr, s.recAttrSet, s.recAttrClr, s.create], groups: [[s.source, s.dest, s.fstype, s.data]] };
+    case 'MKNOD': return { ints: [s.mode, s.major, s.minor, s.uid, s.gid, s.bindFrom !== null], groups: [[s.dest, s.bindFrom ?? '']] };
+    case 'SYMLINK': return { ints: [s.ignoreExisting], groups: [[s.target, s.dest]] };
+    case 'MASK':
+    case 'READONLY': return { ints: [], groups: [[s.dest]] };
+    case 'ROOT_PROPAGATION': return { ints: [s.flags], groups: [] };
+    case 'HOSTNAME':
+    case 'DOMAINNAME': return { ints: [], groups: [[s.name]] };
+    case 'WRITE_FILE': return { ints: [s.inRoot, s.fsMagic], groups: [[s.path, s.content]] };
+    case 'RLIMIT': return { ints: [s.resource, s.soft, s.hard], groups: [] };
+    case 'CAP_BOUNDING': return { ints: [s.keep, s.lastCap], groups: [] };
+    case 'SET_USER': return { ints: [s.uid, s.gid, s.setGroups, ...s.groups], groups: [] };
+    case 'CAPS': return { ints: [s.effective, s.permitted, s.inheritable, s.ambient], groups: [] };
+    case 'UMASK': return { ints: [s.mask], groups: [] };
+    case 'CHDIR': return { ints: [s.soft], groups: [[s.path]] };
+    // steps_process.cc step_exec: ints[preserved fds, lookup], groups[args, env, path dirs]
+    case 'EXEC': return { ints: [s.preservedFds, s.pathDirs !== null], groups: [s.args, s.env, s.pathDirs ?? []] };
+    case 'SYNC_IDMAPS':
+    case 'PIVOT_ROOT':
+    case 'ROOT_READONLY':
+    case 'LOOPBACK_UP':
+    case 'NO_NEW_PRIVS':
+    case 'BARRIER': return { ints: [], groups: [] };
+  }
+}
+
+function checkRoundTrip(t: Test, steps: Step[]): void {
+  const buf = encodePlan(steps);
+  t.equal(buf.length % 8, 0, 'a multiple of 8 bytes');
+  const decoded = decodePlan(buf);
+  t.same([decoded.magic, decoded.version, decoded.reserved], [constants.plan.MAGIC, constants.plan.VERSION, 0], 'header');
+  t.equal(decoded.steps.length, steps.length, 'step count');
+  steps.forEach((s, i) => {
+    const d = decoded.steps[i]!;
+    const want = expectedLayout(s);
+    t.same(
+      { op: d.op, origin: d.origin, ints: d.ints, groups: d.groups },
+      { op: constants.steps[s.kind], origin: i, ints: want.ints.map(u64), groups: want.groups },
+      `step ${i} ${s.kind}`,
+    );
+    t.ok(d.groups.length <= constants.plan.MAX_GROUPS, `step ${i}: at most MAX_GROUPS groups`);
+  });
+}
+
+t.test('encodePlan: the bytes decode back to the steps', async (t) => {
+  t.test('the default plan', async (t) => checkRoundTrip(t, plan((c) => (c.process.rlimits.push({ type: 'RLIMIT_CORE', soft: 0, hard: 2 ** 64 }))).steps));
+  t.test('the rootless plan', async (t) =>
+    checkRoundTrip(t, plan(() => {}, { ...ROOT_HOST, euid: 1000 }, { rootless: true }).steps));
+  t.test('every step kind, with edge values', async (t) => {
+    const all: Step[] = [
+      { kind: 'SETNS', nstype: C.CLONE_NEWNET, path: '/var/run/netns/blue', origin: '/linux/namespaces/1/path' },
+      { kind: 'UNSHARE', flags: C.CLONE_NEWNS | C.CLONE_NEWUSER, origin: '/linux/namespaces' },
+      { kind: 'SYNC_IDMAPS', origin: '/linux/uidMappings' },
+      { kind: 'SET_ROOT_IDS', setGroups: true, origin: '/linux/uidMappings' },
+      { kind: 'ROOTFS', rootfs: '/bundles/x/rootfs', propagation: M.MS_SLAVE | M.MS_REC, origin: '/root/path' },
+      {
+        kind: 'MOUNT', source: '/src dir', dest: '/dést', fstype: '', data: '', flags: M.MS_BIND | M.MS_REC, propagation: M.MS_PRIVATE,
+        attrSet: 1, attrClr: 2, recAttrSet: 4, recAttrClr: 0x70, create: 2, origin: '/mounts/0',
+      },
+      { kind: 'MKNOD', dest: '/dev/fuse', mode: 0o20666, major: 10, minor: 229, uid: 0xfffffffe, gid: 5, bindFrom: '/dev/fuse', origin: '/linux/devices/0' },
+      { kind: 'MKNOD', dest: '/dev/null', mode: 0o20666, major: 1, minor: 3, uid: 0, gid: 0, bindFrom: null, origin: '' },
+      { kind: 'SYMLINK', target: 'pts/ptmx', dest: '/dev/ptmx', ignoreExisting: true, origin: '' },
+      { kind: 'MASK', dest: '/proc/kcore', origin: '/linux/maskedPaths/0' },
+      { kind: 'READONLY', dest: '/proc/sys', origin: '/linux/readonlyPaths/0' },
+      { kind: 'PIVOT_ROOT', origin: '/root/path' },
+      { kind: 'ROOT_READONLY', origin: '/root/readonly' },
+      { kind: 'ROOT_PROPAGATION', flags: M.MS_SHARED | M.MS_REC, origin: '/linux/rootfsPropagation' },
+      { kind: 'HOSTNAME', name: 'häst', origin: '/hostname' },
+      { kind: 'DOMAINNAME', name: '', origin: '/domainname' },
+      { kind: 'WRITE_FILE', path: '/proc/sys/net/ipv4/ip_forward', content: '1', inRoot: true, fsMagic: 0x9fa0, origin: '/linux/sysctl/net.ipv4.ip_forward' },
+      { kind: 'WRITE_FILE', path: '/proc/self/oom_score_adj', content: '-1000', inRoot: false, fsMagic: 0, origin: '/process/oomScoreAdj' },
+      { kind: 'LOOPBACK_UP', origin: '/linux/namespaces' },
+      { kind: 'RLIMIT', name: 'RLIMIT_NOFILE', resource: 7, soft: (1n << 64n) - 1n, hard: 1n << 64n, origin: '/process/rlimits/0' },
+      { kind: 'CAP_BOUNDING', keep: (1n << 41n) - 1n, lastCap: 40, origin: '/process/capabilities/bounding' },
+      { kind: 'SET_USER', uid: 1000, gid: 1000, setGroups: true, groups: [4, 24, 27], origin: '/process/user' },
+      { kind: 'CAPS', effective: 1n << 40n, permitted: 1n << 63n, inheritable: 0n, ambient: 1n, origin: '/process/capabilities' },
+      { kind: 'UMASK', mask: 0o077, origin: '/process/user/umask' },
+      { kind: 'NO_NEW_PRIVS', origin: '/process/noNewPrivileges' },
+      { kind: 'CHDIR', path: '/home/u', soft: true, origin: '/process/cwd' },
+      { kind: 'BARRIER', origin: '' },
+      { kind: 'EXEC', args: ['sh', '-c', 'echo ✓'], env: [], pathDirs: ['', '/bin'], preservedFds: 3, origin: '/process/args' },
+      { kind: 'EXEC', args: ['/bin/true'], env: ['A=1'], pathDirs: null, preservedFds: 0, origin: '/process/args' },
+    ];
+    const covered = new Set(all.map((s) => s.kind));
+    t.same([...covered].sort(), Object.keys(constants.steps).sort(), 'every kind is covered');
+    checkRoundTrip(t, all);
+  });
+  t.test('an empty plan is just the header', async (t) => {
+    t.same(encodePlan([]), Buffer.from([...u32le(constants.plan.MAGIC), ...u32le(constants.plan.VERSION), 0, 0, 0, 0, 0, 0, 0, 0]));
+  });
+  t.test('a NUL inside a string is refused, not truncated', async (t) => {
+    t.throws(() => encodePlan([{ kind: 'HOSTNAME', name: 'a\0b', origin: '/hostname' }]), { message: /NUL/ });
+  });
+});
+
+function u32le(v: number): number[] {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v);
+  return [...b];
+}
