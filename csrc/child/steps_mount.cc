@@ -69,13 +69,28 @@ int step_mount(ChildContext* c, const Step* s) {
   const char* fstype = nonempty(s->groups[0][2]);
   const char* data = nonempty(s->groups[0][3]);
 
+  // A bind's source is opened first: a missing source then fails before
+  // anything is created in the rootfs, and what is bound is what was checked.
+  int src_fd = -1;
+  char src_path[64];
+  if (flags & MS_BIND) {
+    src_fd = (int)sys(SYS_openat, AT_FDCWD, source, O_PATH | O_CLOEXEC);
+    if (src_fd < 0) return src_fd;
+    fd_path(src_fd, src_path, sizeof src_path);
+    source = src_path;
+    fstype = nullptr;
+  }
   int fd;
   int r = mkdirs_in_root(c->root_fd, dest, create, &fd);
-  if (r < 0) return r;
+  if (r < 0) {
+    if (src_fd >= 0) sys(SYS_close, src_fd);
+    return r;
+  }
   char target[64];
   fd_path(fd, target, sizeof target);
-  long m = sys_mount(source, target, (flags & MS_BIND) ? nullptr : fstype, flags, data);
+  long m = sys_mount(source, target, fstype, flags, data);
   sys(SYS_close, fd);
+  if (src_fd >= 0) sys(SYS_close, src_fd);
   if (m < 0) return (int)m;
   if (!propagation && !attr_set && !attr_clr && !rattr_set && !rattr_clr) return 0;
 

@@ -43,7 +43,9 @@ export function parseGlobal(argv: string[]): GlobalArgs {
     const arg = argv[i]!;
     if (!arg.startsWith('-')) break;
     const eq = arg.indexOf('=');
-    const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^-([^-])/, '--$1');
+    // runc (urfave/cli) takes -root as --root; -h and -v are the short forms.
+    const raw = eq >= 0 ? arg.slice(0, eq) : arg;
+    const name = raw === '-h' || raw === '-v' ? raw : raw.replace(/^-([^-])/, '--$1');
     let value: string | undefined;
     if (GLOBAL_WITH_VALUE.has(name)) {
       value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];

@@ -29,8 +29,9 @@ export class Logger {
     writeErr(`ociish: ${msg}\n`);
   }
 
+  /** In json format the log file holds only the final error: podman parses the whole file as one object. */
   warn(msg: string): void {
-    this.toFile('warning', msg);
+    if (this.format === 'text') this.toFile('warning', msg);
     writeErr(`ociish: warning: ${msg}\n`);
   }
 }

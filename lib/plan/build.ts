@@ -36,7 +36,7 @@ export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
     ...planOomScoreAdj(spec),
     ...planPivot(spec),
     ...planSystem(spec, ns),
-    ...planProcess(spec.process, host, setGroups, { preservedFds: opts.preservedFds ?? 0, barrier: opts.barrier ?? false }, warnings),
+    ...planProcess(spec.process, host, setGroups, { rootfs, preservedFds: opts.preservedFds ?? 0, barrier: opts.barrier ?? false }, warnings),
   ];
   return { steps, cloneFlags: ns.cloneFlags, idMaps: ns.idMaps, warnings };
 }

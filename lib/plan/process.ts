@@ -3,6 +3,7 @@
 import { ConfigError } from '../errors';
 import { constants } from '../native';
 import type { Capabilities, Process } from '../spec';
+import { withHome } from './home';
 import type { HostFacts } from './host';
 import type { Step } from './steps';
 
@@ -61,7 +62,8 @@ export function pathDirs(args: string[], env: string[]): string[] | null {
 }
 
 export interface ProcessPlanOptions {
-  /** Rlimits and capabilities are set just before exec, after the filesystem is ready. */
+  /** The host path of the rootfs (for HOME from its /etc/passwd). */
+  rootfs: string;
   preservedFds: number;
   /** Stop at the start barrier before exec (create/start). */
   barrier: boolean;
@@ -83,7 +85,7 @@ export function planProcess(process: Process, host: HostFacts, setGroups: boolea
   steps.push({ kind: 'UMASK', mask: process.user.umask ?? 0o022, origin: '/process/user/umask' });
   if (process.noNewPrivileges) steps.push({ kind: 'NO_NEW_PRIVS', origin: '/process/noNewPrivileges' });
   if (opts.barrier) steps.push({ kind: 'BARRIER', origin: '' });
-  const env = process.env ?? [];
+  const env = withHome(process.env ?? [], opts.rootfs, process.user.uid);
   steps.push({ kind: 'EXEC', args, env, pathDirs: pathDirs(args, env), preservedFds: opts.preservedFds, origin: '/process/args' });
   return steps;
 }

@@ -23,8 +23,8 @@ function errnoText(errno: number): { code: string; message: string } {
 /** runc's phrases for a failed entrypoint, which podman and containerd match on. */
 function execDetail(step: Extract<Step, { kind: 'EXEC' }>, code: string, message: string): string {
   const file = step.args[0]!;
-  if (code === 'ENOENT' && step.pathDirs !== null) return `exec: "${file}": executable file not found in $PATH`;
-  return `exec: "${file}": ${message}`;
+  if (code === 'ENOENT' && step.pathDirs !== null) return `"${file}": executable file not found in $PATH`;
+  return `"${file}": ${message}`;
 }
 
 export function stepError(plan: Plan, index: number, errno: number): StepError {
@@ -44,11 +44,24 @@ async function waitExit(pidfd: number): Promise<ExitStatus> {
   }
 }
 
-function writeIdMaps(pid: number, plan: Plan): void {
+/** Writes the maps; a failure names the file and the config field it came from. */
+function writeIdMaps(pid: number, plan: Plan): StepError | null {
   const maps = plan.idMaps!;
-  if (maps.denySetgroups) native.writeKernelFile(`/proc/${pid}/setgroups`, 'deny');
-  if (maps.uidMap) native.writeKernelFile(`/proc/${pid}/uid_map`, maps.uidMap);
-  if (maps.gidMap) native.writeKernelFile(`/proc/${pid}/gid_map`, maps.gidMap);
+  const writes: [string, string, string][] = [
+    ['setgroups', maps.denySetgroups ? 'deny' : '', '/linux/gidMappings'],
+    ['uid_map', maps.uidMap, '/linux/uidMappings'],
+    ['gid_map', maps.gidMap, '/linux/gidMappings'],
+  ];
+  for (const [file, content, pointer] of writes) {
+    if (!content) continue;
+    try {
+      native.writeKernelFile(`/proc/${pid}/${file}`, content);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return new StepError('write', err.path, pointer, err.code ?? 'EIO', Math.abs(err.errno ?? 5), `${err.code}: ${errnoText(Math.abs(err.errno ?? 5)).message}`, e);
+    }
+  }
+  return null;
 }
 
 /**
@@ -67,17 +80,12 @@ export async function spawnContainer(plan: Plan, opts: { cgroupFd?: number } = {
           done = true;
           break;
         }
-        if (msg.kind === MSG.ERROR) failure = stepError(plan, msg.step, msg.value);
+        // After an ABORT the child reports the wait step; the parent's own error says more.
+        if (msg.kind === MSG.ERROR) failure ??= stepError(plan, msg.step, msg.value);
         else if (msg.kind === MSG.IDMAPS) {
-          try {
-            writeIdMaps(spawned.pid, plan);
-            native.sendSyncMsg(spawned.syncFd, MSG.GO, 0, 0);
-          } catch (e) {
-            const err = e as NodeJS.ErrnoException;
-            const errno = Math.abs(err.errno ?? 5);
-            failure = new StepError('write uid/gid maps', err.path, '/linux/uidMappings', err.code ?? 'EIO', errno, err.message, e);
-            native.sendSyncMsg(spawned.syncFd, MSG.ABORT, 0, errno);
-          }
+          const error = writeIdMaps(spawned.pid, plan);
+          failure ??= error;
+          native.sendSyncMsg(spawned.syncFd, error ? MSG.ABORT : MSG.GO, 0, error ? error.errno : 0);
         }
       }
     }

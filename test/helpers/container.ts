@@ -63,9 +63,13 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `ociish run` on a bundle with the given args as the container's process. */
+/**
+ * Runs the ociish CLI with --root set to this test's state root. NODE_OPTIONS
+ * is dropped with env(1): tap puts its process-info hook there (even into an
+ * explicit env), and the hook's signal handlers would change what ociish does.
+ */
 export function ociish(args: string[], opts: { input?: string; cwd?: string; timeout?: number } = {}): RunResult {
-  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [ociishBin, '--root', stateRoot, ...args], {
+  const r: SpawnSyncReturns<string> = spawnSync('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ociishBin, '--root', stateRoot, ...args], {
     encoding: 'utf8',
     input: opts.input ?? '',
     cwd: opts.cwd,

@@ -2,6 +2,7 @@
 import * as os from 'node:os';
 import { native } from '../../native';
 import { runContainer, exitCode } from '../../runtime/run';
+import { checkId } from '../../runtime/state';
 import { loadBundleConfig } from '../../spec';
 import { parseCommand, UsageError } from '../args';
 import type { CommandContext } from '../context';
@@ -35,30 +36,37 @@ export async function run(ctx: CommandContext, args: string[]): Promise<number> 
   if (positionals.length !== 1) throw new UsageError('run: expects exactly one container id');
   const preservedFds = values['preserve-fds'] === undefined ? 0 : Number(values['preserve-fds']);
   if (!Number.isInteger(preservedFds) || preservedFds < 0) throw new UsageError('run: --preserve-fds must be a whole number');
+  const id = positionals[0]!;
+  checkId(id);
   const bundle = values.bundle ?? process.cwd();
   const spec = loadBundleConfig(bundle);
 
-  const handlers: [string, () => void][] = [];
+  // Handlers go in before the container exists, so that no signal can end
+  // ociish (and orphan the container) in between; what arrives before the
+  // container runs is delivered once it does.
+  let pidfd = -1;
+  const early: number[] = [];
+  const forward = (signal: number) => {
+    if (pidfd < 0) return void early.push(signal);
+    try {
+      native.pidfdSendSignal(pidfd, signal);
+    } catch {
+      // the container is already gone
+    }
+  };
+  const handlers = FORWARDED.map((name) => [name, () => forward(os.constants.signals[name])] as const);
+  for (const [name, handler] of handlers) process.on(name, handler);
   try {
     const status = await runContainer({
-      id: positionals[0]!,
+      id,
       bundle,
       spec,
       root: ctx.root,
       preservedFds,
       onWarning: (w) => ctx.log.warn(w),
       onStart: (container) => {
-        for (const name of FORWARDED) {
-          const handler = () => {
-            try {
-              native.pidfdSendSignal(container.pidfd, os.constants.signals[name]);
-            } catch {
-              // the container is already gone
-            }
-          };
-          process.on(name, handler);
-          handlers.push([name, handler]);
-        }
+        pidfd = container.pidfd;
+        for (const signal of early.splice(0)) forward(signal);
       },
     });
     return exitCode(status);

@@ -26,6 +26,10 @@ export async function spec(ctx: CommandContext, args: string[]): Promise<number>
     return 0;
   }
   if (positionals.length) throw new UsageError('spec: takes no arguments');
-  writeDefaultSpec(path.resolve(values.bundle ?? '.'), { rootless: values.rootless ?? false });
+  try {
+    writeDefaultSpec(path.resolve(values.bundle ?? '.'), { rootless: values.rootless ?? false });
+  } catch (e) {
+    throw new UsageError((e as Error).message); // e.g. config.json exists: one line, no stack
+  }
   return 0;
 }
