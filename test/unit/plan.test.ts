@@ -121,7 +121,8 @@ t.test('the default spec, in order', async (t) => {
   t.same(p.steps.at(-1), {
     kind: 'EXEC',
     args: ['sh'],
-    env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
+    // HOME added from the image's passwd; this temp rootfs has none, so "/"
+    env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm', 'HOME=/'],
     pathDirs: ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'],
     preservedFds: 0,
     origin: '/process/args',
