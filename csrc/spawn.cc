@@ -22,7 +22,8 @@ namespace {
 
 constexpr size_t kStackSize = 256 * 1024;
 
-// One mapping per child: [guard page][stack][ChildContext, Steps, pointers, plan].
+// One mapping per child: [guard page][init stack][stack][ChildContext, Steps,
+// pointers, plan]; the init stack is for FORK_INIT (untouched pages cost nothing).
 // It must outlive the child's use of it: released once the child has exec'd
 // or died (or never, for a child left waiting when the runtime exits).
 struct Arena {
@@ -137,7 +138,7 @@ Arena* BuildArena(Napi::Env env, const uint8_t* plan, size_t len) {
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   npointers += 1;  // the shared NULL for absent groups
   size_t data = Align(sizeof(ChildContext)) + Align(nsteps * sizeof(Step)) + Align(npointers * sizeof(char*)) + len;
-  size_t size = page + kStackSize + ((data + page - 1) & ~(page - 1));
+  size_t size = page + 2 * kStackSize + ((data + page - 1) & ~(page - 1));
   void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (base == MAP_FAILED) ThrowErrno(env, "mmap");
   Unpoison(base, size);
@@ -145,7 +146,8 @@ Arena* BuildArena(Napi::Env env, const uint8_t* plan, size_t len) {
   Arena* a = new Arena;
   a->base = base;
   a->size = size;
-  uint8_t* p = static_cast<uint8_t*>(base) + page + kStackSize;
+  char* init_stack = static_cast<char*>(base) + page;
+  uint8_t* p = static_cast<uint8_t*>(base) + page + 2 * kStackSize;
   a->stack_top = reinterpret_cast<char*>(p);
   a->context = reinterpret_cast<ChildContext*>(p);
   p += Align(sizeof(ChildContext));
@@ -164,6 +166,8 @@ Arena* BuildArena(Napi::Env env, const uint8_t* plan, size_t len) {
   c->root_fd = -1;
   c->devnull_fd = -1;
   c->cwd_errno = 1;
+  c->init_stack = init_stack;
+  c->init_stack_size = kStackSize;
   return a;
 }
 

@@ -15,6 +15,11 @@ namespace child {
 
 // Runs the plan; never returns on success (execve), returns an exit code otherwise.
 int run_plan(void* context);
+// FORK_INIT's init: runs the steps after the current one.
+int resume_plan(void* context);
+
+// A step returns this to end the child successfully (FORK_INIT, in the parent side).
+constexpr int kStepDone = 1;
 
 // Paths inside the container's root (fs.cc).
 int open_in_root(int root_fd, const char* path, int flags);
@@ -50,6 +55,7 @@ int step_umask(ChildContext* c, const Step* s);
 int step_no_new_privs(ChildContext* c, const Step* s);
 int step_chdir(ChildContext* c, const Step* s);
 int step_exec(ChildContext* c, const Step* s);
+int step_fork_init(ChildContext* c, const Step* s);
 
 // Sync socket messages.
 int send_msg(int fd, uint32_t kind, int32_t step, int64_t value);

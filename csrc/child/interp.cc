@@ -58,6 +58,7 @@ StepFn step_fn(uint32_t op) {
     case STEP_CHDIR: return step_chdir;
     case STEP_BARRIER: return step_barrier;
     case STEP_EXEC: return step_exec;
+    case STEP_FORK_INIT: return step_fork_init;
   }
   return nullptr;
 }
@@ -83,18 +84,15 @@ int recv_msg(int fd, SyncMsg* out) {
   return 0;
 }
 
-int run_plan(void* context) {
-  ChildContext* c = static_cast<ChildContext*>(context);
-  sys(SYS_close, c->parent_sync_fd);
-  reset_signals();
-  sys(SYS_umask, 0);  // device and file modes exactly as asked; UMASK sets the process's
-  // The child shares the runtime's memory until execve: keep other processes
-  // (the container's own, once it has some) from ptracing or reading it.
-  sys(SYS_prctl, PR_SET_DUMPABLE, 0);
-  for (uint32_t i = 0; i < c->nsteps; i++) {
+namespace {
+
+int run_steps(ChildContext* c, uint32_t first) {
+  for (uint32_t i = first; i < c->nsteps; i++) {
+    c->step = i;
     const Step* s = &c->steps[i];
     StepFn fn = step_fn(s->op);
     int r = fn ? fn(c, s) : -ENOSYS;
+    if (r == kStepDone) return 0;
     if (r < 0) {
       send_msg(c->sync_fd, MSG_ERROR, (int32_t)i, -r);
       return 1;
@@ -103,6 +101,24 @@ int run_plan(void* context) {
   // A plan always ends with EXEC; reaching here means it did not.
   send_msg(c->sync_fd, MSG_ERROR, (int32_t)c->nsteps, ENOEXEC);
   return 1;
+}
+
+}  // namespace
+
+int run_plan(void* context) {
+  ChildContext* c = static_cast<ChildContext*>(context);
+  sys(SYS_close, c->parent_sync_fd);
+  reset_signals();
+  sys(SYS_umask, 0);  // device and file modes exactly as asked; UMASK sets the process's
+  // The child shares the runtime's memory until execve: keep other processes
+  // (the container's own, once it has some) from ptracing or reading it.
+  sys(SYS_prctl, PR_SET_DUMPABLE, 0);
+  return run_steps(c, 0);
+}
+
+int resume_plan(void* context) {
+  ChildContext* c = static_cast<ChildContext*>(context);
+  return run_steps(c, c->step + 1);
 }
 
 }  // namespace child

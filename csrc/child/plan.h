@@ -47,7 +47,8 @@
   X(NO_NEW_PRIVS, 23)   /* */                                                                \
   X(CHDIR, 24)          /* ints[soft] strs[path] */                                          \
   X(BARRIER, 25)        /* tell the parent we are ready, wait for its go */                  \
-  X(EXEC, 26)           /* ints[preserved fds,path lookup] groups[args,env,path dirs] */
+  X(EXEC, 26)           /* ints[preserved fds,path lookup] groups[args,env,path dirs] */ \
+  X(FORK_INIT, 27)      /* clone the container's init (CLONE_PARENT), which runs the rest */
 
 enum StepOp : uint32_t {
 #define OCIISH_STEP_ENUM(name, value) STEP_##name = value,
@@ -61,7 +62,8 @@ enum StepOp : uint32_t {
   X(IDMAPS, 2)  /* child: write my uid/gid maps now */      \
   X(GO, 3)      /* parent: carry on */                      \
   X(READY, 4)   /* child: waiting at the start barrier */   \
-  X(ABORT, 5)   /* parent: give up (value=errno) */
+  X(ABORT, 5)   /* parent: give up (value=errno) */  \
+  X(PID, 6)     /* child: FORK_INIT made the init, value=its pid */
 
 enum MsgKind : uint32_t {
 #define OCIISH_MSG_ENUM(name, value) MSG_##name = value,
@@ -96,4 +98,7 @@ struct ChildContext {
   int root_fd;        // O_PATH fd of the rootfs, set by ROOTFS
   int devnull_fd;     // verified host /dev/null, opened by the first MASK
   int cwd_errno;      // 1 = not tried, 0 = done, <0 = a soft CHDIR's failure
+  uint32_t step;      // the step running now (FORK_INIT's init resumes after it)
+  char* init_stack;   // FORK_INIT's stack for the init (the child's own is elsewhere)
+  uint64_t init_stack_size;
 };

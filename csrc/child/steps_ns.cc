@@ -1,5 +1,6 @@
 // Namespace, identity-in-namespace and naming steps.
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -73,6 +74,25 @@ int step_loopback_up(ChildContext*, const Step*) {
   }
   sys(SYS_close, fd);
   return (int)r;
+}
+
+}  // namespace child
+
+namespace child {
+
+// A pid namespace joined by setns or made by unshare holds only the caller's
+// children: clone the container's init into it. CLONE_PARENT makes the init
+// the runtime's child (reaped through a pidfd the runtime opens from the pid
+// we send); this process then ends, and the init runs the remaining steps.
+int step_fork_init(ChildContext* c, const Step*) {
+  struct clone_args args = {};
+  args.flags = CLONE_VM | CLONE_PARENT;
+  args.stack = (uint64_t)(uintptr_t)c->init_stack;
+  args.stack_size = c->init_stack_size;
+  long pid = ociish_clone3_run(&args, sizeof args, resume_plan, c);
+  if (pid < 0) return (int)pid;
+  int r = send_msg(c->sync_fd, MSG_PID, 0, pid);
+  return r < 0 ? r : kStepDone;
 }
 
 }  // namespace child

@@ -38,6 +38,7 @@ function layout(step: Step): { ints: Int[]; groups: string[][] } {
     case 'LOOPBACK_UP':
     case 'NO_NEW_PRIVS':
     case 'BARRIER':
+    case 'FORK_INIT':
       return { ints: [], groups: [] };
   }
 }

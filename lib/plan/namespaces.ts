@@ -1,6 +1,5 @@
 // Namespaces: which are created by clone3, which are joined by path (setns
 // in the child), and the uid/gid maps the parent writes.
-import { ConfigError } from '../errors';
 import { constants } from '../native';
 import type { IdMapping, NamespaceType, Spec } from '../spec';
 import type { HostFacts } from './host';
@@ -46,32 +45,23 @@ export function planNamespaces(spec: Spec, host: HostFacts): NamespacePlan {
 
   const newFlags = [...created].reduce((f, t) => f | NAMESPACE_FLAGS[t], 0);
   const userNew = created.has('user');
-  const userJoined = joined.has('user');
   // Namespaces made after a user namespace is joined or created belong to it,
   // so joins must come first. clone3 can create everything at once only when
-  // no join has to precede the user namespace; otherwise the child joins, then
-  // unshares. A new pid (or time) namespace cannot be entered by unshare alone
-  // (that takes a second fork), so that combination waits for a later issue.
-  const joinsBeforeUser = userNew && joined.size > 0;
-  const unshareLater = joinsBeforeUser || userJoined;
-  if (unshareLater) {
-    for (const t of ['pid', 'time'] as const) {
-      if (created.has(t)) {
-        const why = userJoined ? 'joining a user namespace' : 'joining namespaces together with a new user namespace';
-        throw new ConfigError(`/linux/namespaces/${index(t)}`, `a new ${t} namespace together with ${why} is not supported yet`);
-      }
-    }
-  }
-  if (joined.has('pid')) throw new ConfigError(`/linux/namespaces/${index('pid')}/path`, 'joining an existing pid namespace is not supported yet');
+  // no join has to precede the user namespace; otherwise the child joins,
+  // then unshares. A pid (or time) namespace joined by setns or made by
+  // unshare holds only the caller's children: then FORK_INIT clones the init.
+  const unshareLater = (userNew && joined.size > 0) || joined.has('user');
+  const forkInit = joined.has('pid') || joined.has('time') || (unshareLater && (created.has('pid') || created.has('time')));
+  const cloneAll = !unshareLater && !forkInit;
 
   const steps: Step[] = [];
   const join = (type: NamespaceType) => {
     const i = index(type);
     steps.push({ kind: 'SETNS', nstype: NAMESPACE_FLAGS[type], path: namespaces[i]!.path!, origin: `/linux/namespaces/${i}/path` });
   };
-  if (userJoined) join('user');
+  if (joined.has('user')) join('user');
   for (const t of joined) if (t !== 'user') join(t);
-  if (unshareLater && newFlags) steps.push({ kind: 'UNSHARE', flags: newFlags, origin: '/linux/namespaces' });
+  if (!cloneAll && newFlags) steps.push({ kind: 'UNSHARE', flags: newFlags, origin: '/linux/namespaces' });
 
   let idMaps: IdMaps | null = null;
   if (userNew) {
@@ -84,5 +74,6 @@ export function planNamespaces(spec: Spec, host: HostFacts): NamespacePlan {
     // container's root rather than to an unmapped id.
     if (maps(uidMappings, 0) && maps(gidMappings, 0)) steps.push({ kind: 'SET_ROOT_IDS', setGroups: !denySetgroups, origin: '/linux/uidMappings' });
   }
-  return { cloneFlags: unshareLater ? 0 : newFlags, steps, idMaps, created, joined };
+  if (forkInit) steps.push({ kind: 'FORK_INIT', origin: '/linux/namespaces' });
+  return { cloneFlags: cloneAll ? newFlags : 0, steps, idMaps, created, joined };
 }

@@ -53,6 +53,8 @@ export type Step = (
   | { kind: 'CHDIR'; path: string; soft: boolean }
   | { kind: 'BARRIER' }
   | { kind: 'EXEC'; args: string[]; env: string[]; pathDirs: string[] | null; preservedFds: number }
+  /** Clone the container's init into a joined or unshared pid namespace; it runs the rest. */
+  | { kind: 'FORK_INIT' }
 ) & { origin: string };
 
 export type StepKind = Step['kind'];
@@ -103,5 +105,6 @@ export function describeStep(step: Step): { operation: string; path: string | un
     case 'CHDIR': return { operation: 'chdir', path: step.path };
     case 'BARRIER': return { operation: 'wait for start', path: undefined };
     case 'EXEC': return { operation: 'exec', path: step.args[0] };
+    case 'FORK_INIT': return { operation: 'clone the container init', path: undefined };
   }
 }

@@ -64,13 +64,25 @@ function writeIdMaps(pid: number, plan: Plan): StepError | null {
   return null;
 }
 
+function killAndReap(pidfd: number): Promise<ExitStatus> {
+  try {
+    native.pidfdSendSignal(pidfd, 9);
+  } catch {
+    // already gone
+  }
+  return waitExit(pidfd).finally(() => native.closeFd(pidfd));
+}
+
 /**
  * Starts the plan's child and waits until it has exec'd the container
  * process (EOF on the sync socket) or failed (StepError; nothing left behind:
  * the child has exited and been reaped, its namespaces and mounts with it).
+ * With FORK_INIT the child clones the container's init and ends; the init
+ * (also our child, CLONE_PARENT) reports its pid and becomes the container.
  */
 export async function spawnContainer(plan: Plan, opts: { cgroupFd?: number } = {}): Promise<ContainerProcess> {
   const spawned: Spawned = native.spawn(encodePlan(plan.steps), plan.cloneFlags, opts.cgroupFd ?? -1);
+  let init: { pid: number; pidfd: number } | null = null;
   let failure: Error | null = null;
   try {
     for (let done = false; !done; ) {
@@ -86,6 +98,9 @@ export async function spawnContainer(plan: Plan, opts: { cgroupFd?: number } = {
           const error = writeIdMaps(spawned.pid, plan);
           failure ??= error;
           native.sendSyncMsg(spawned.syncFd, error ? MSG.ABORT : MSG.GO, 0, error ? error.errno : 0);
+        } else if (msg.kind === MSG.PID) {
+          // Our own unreaped child: its pid cannot have been reused.
+          init = { pid: msg.value, pidfd: native.pidfdOpen(msg.value) };
         }
       }
     }
@@ -95,20 +110,22 @@ export async function spawnContainer(plan: Plan, opts: { cgroupFd?: number } = {
     native.closeFd(spawned.syncFd);
   }
   if (failure) {
-    // The child exits by itself after reporting; make sure, then reap it.
-    try {
-      native.pidfdSendSignal(spawned.pidfd, 9);
-    } catch {
-      // already gone
-    }
-    await waitExit(spawned.pidfd);
-    native.closeFd(spawned.pidfd);
+    // The children exit by themselves after reporting; make sure, then reap.
+    await Promise.all([killAndReap(spawned.pidfd), init && killAndReap(init.pidfd)]);
     native.releaseArena(spawned.arena);
     throw failure;
   }
-  // EOF without an error: the child exec'd (its memory is its own now) or
-  // died before it could report; either way the arena is no longer in use.
+  // EOF without an error: the container process exec'd (its memory is its
+  // own now) or died before it could report; the arena is no longer in use.
   native.releaseArena(spawned.arena);
-  const exited = waitExit(spawned.pidfd).finally(() => native.closeFd(spawned.pidfd));
-  return { pid: spawned.pid, pidfd: spawned.pidfd, exited };
+  if (init) {
+    const first = await waitExit(spawned.pidfd).finally(() => native.closeFd(spawned.pidfd));
+    if (!('exitCode' in first) || first.exitCode !== 0) {
+      await killAndReap(init.pidfd);
+      throw new StepError('clone the container init', undefined, '/linux/namespaces', 'ECHILD', 10, `the first child ended with ${JSON.stringify(first)}`);
+    }
+  }
+  const container = init ?? { pid: spawned.pid, pidfd: spawned.pidfd };
+  const exited = waitExit(container.pidfd).finally(() => native.closeFd(container.pidfd));
+  return { pid: container.pid, pidfd: container.pidfd, exited };
 }

@@ -325,6 +325,61 @@ t.test('joining a uts namespace by the path of a running process', { skip: rootS
   t.equal(execFileSync('nsenter', ['-t', String(pid), '-u', 'hostname'], { encoding: 'utf8' }).trim(), name, 'the helper\'s hostname is unchanged');
 });
 
+/** A helper process in namespaces of its own (unshare(1) args), killed by pid in teardown; resolves to the pid of its `sleep`. */
+async function namespaceHolder(t: Test, unshareArgs: string[], type: string): Promise<number | null> {
+  const helper: ChildProcess = spawn('unshare', [...unshareArgs, 'sleep', '30'], { stdio: 'ignore' });
+  t.teardown(() => {
+    helper.kill('SIGKILL');
+  });
+  const pid = helper.pid!;
+  // With --fork the sleep is unshare's child; without, unshare execs it.
+  const sleeper = () => {
+    if (!unshareArgs.includes('--fork')) return pid;
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return children ? Number(children.split(' ')[0]) : 0;
+  };
+  const host = nsOf(type);
+  const ready = await waitFor(() => {
+    try {
+      const p = sleeper();
+      return p > 0 && nsOf(type, p) !== host && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep');
+    } catch {
+      return false;
+    }
+  });
+  return ready ? sleeper() : null;
+}
+
+t.test('joining a pid namespace by path: the init is cloned into it', { skip: rootSkip }, async (t) => {
+  const holder = await namespaceHolder(t, ['--pid', '--fork'], 'pid');
+  if (!t.ok(holder, 'a process in a pid namespace of its own')) return;
+  const r = await run('echo "@@pid"; echo $$; echo "@@one"; cat /proc/1/cmdline | tr "\\0" " "; echo; echo "@@ns"; readlink /proc/self/ns/pid', (c) => {
+    setNamespace(c, 'pid', { type: 'pid', path: `/proc/${holder}/ns/pid` });
+  });
+  if (!ok(t, r)) return;
+  const s = sections(r.stdout);
+  t.same(s['ns'], [nsOf('pid', holder!)], 'the holder\'s pid namespace');
+  t.same(s['one'], ['sleep 30 '], 'pid 1 there is the holder\'s sleep');
+  t.not(s['pid']?.[0], '1', 'the container process is not that namespace\'s init');
+  t.same(leftoverState(), [], 'nothing left');
+});
+
+t.test('joining a user namespace by path, with new pid, mount and other namespaces owned by it', { skip: rootSkip }, async (t) => {
+  const holder = await namespaceHolder(t, ['--user', '--map-root-user'], 'user');
+  if (!t.ok(holder, 'a process in a user namespace of its own')) return;
+  const r = await run('echo "@@map"; cat /proc/self/uid_map; echo "@@pid"; echo $$; echo "@@user"; readlink /proc/self/ns/user; echo "@@id"; id -u', (c) => {
+    c.linux.namespaces.push({ type: 'user', path: `/proc/${holder}/ns/user` });
+    // Only uid/gid 0 are mapped there: devpts cannot take gid=5 (as runc spec --rootless drops it).
+    for (const m of c.mounts) if (m.type === 'devpts') m.options = m.options.filter((o: string) => o !== 'gid=5');
+  });
+  if (!ok(t, r)) return;
+  const s = sections(r.stdout);
+  t.same(s['user'], [nsOf('user', holder!)], 'the holder\'s user namespace');
+  t.same(s['map']?.map((l) => l.trim().split(/\s+/).join(' ')), ['0 0 1'], 'its uid map');
+  t.same(s['pid'], ['1'], 'pid 1 of a new pid namespace (cloned by FORK_INIT)');
+  t.same(s['id'], ['0']);
+});
+
 // ---------------------------------------------------------------------------
 
 t.test('nothing left behind', { skip: rootSkip }, async (t) => {

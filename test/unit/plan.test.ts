@@ -224,29 +224,34 @@ t.test('namespaces', async (t) => {
     t.notOk(kinds(p).includes('SYNC_IDMAPS'));
   });
 
-  t.test('refused: a new pid namespace with a joined user namespace', async (t) => {
-    const e = configError(() => plan((c) => c.linux.namespaces.push({ type: 'user', path: '/proc/1234/ns/user' })));
-    t.equal(e.pointer, '/linux/namespaces/0', 'points at the pid namespace');
-    t.equal(e.reason, 'a new pid namespace together with joining a user namespace is not supported yet');
+  t.test('a new pid namespace with a joined user namespace: join, unshare, FORK_INIT', async (t) => {
+    const p = plan((c) => c.linux.namespaces.push({ type: 'user', path: '/proc/1234/ns/user' }));
+    t.equal(p.cloneFlags, 0, 'clone3 makes no namespace: they must belong to the joined user namespace');
+    t.same(p.steps.slice(0, 3).map((s) => s.kind), ['SETNS', 'UNSHARE', 'FORK_INIT']);
+    t.match(p.steps[0], { nstype: C.CLONE_NEWUSER, path: '/proc/1234/ns/user' });
+    t.ok(((p.steps[1] as Extract<Step, { kind: 'UNSHARE' }>).flags & C.CLONE_NEWPID) !== 0, 'the pid namespace is unshared');
   });
 
-  t.test('refused: a new pid namespace with joins and a new user namespace', async (t) => {
-    const e = configError(() =>
-      plan((c) => {
-        c.linux.namespaces[1] = { type: 'network', path: '/var/run/netns/blue' };
-        c.linux.namespaces.push({ type: 'user' });
-        c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-        c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-      }),
-    );
-    t.equal(e.pointer, '/linux/namespaces/0');
-    t.match(e.reason, /^a new pid namespace together with joining namespaces .* is not supported yet$/);
+  t.test('a new pid namespace with joins and a new user namespace: joins first, then the maps, then FORK_INIT', async (t) => {
+    const p = plan((c) => {
+      c.linux.namespaces[1] = { type: 'network', path: '/var/run/netns/blue' };
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    t.equal(p.cloneFlags, 0);
+    t.same(p.steps.slice(0, 5).map((s) => s.kind), ['SETNS', 'UNSHARE', 'SYNC_IDMAPS', 'SET_ROOT_IDS', 'FORK_INIT']);
+    t.ok(((p.steps[1] as Extract<Step, { kind: 'UNSHARE' }>).flags & (C.CLONE_NEWUSER | C.CLONE_NEWPID)) === (C.CLONE_NEWUSER | C.CLONE_NEWPID));
   });
 
-  t.test('refused: joining a pid namespace', async (t) => {
-    const e = configError(() => plan((c) => (c.linux.namespaces[0] = { type: 'pid', path: '/proc/1234/ns/pid' })));
-    t.equal(e.pointer, '/linux/namespaces/0/path');
-    t.equal(e.reason, 'joining an existing pid namespace is not supported yet');
+  t.test('joining a pid namespace: setns, then FORK_INIT', async (t) => {
+    const p = plan((c) => (c.linux.namespaces[0] = { type: 'pid', path: '/proc/1234/ns/pid' }));
+    t.same(p.steps.slice(0, 3).map((s) => [s.kind, s.origin]), [
+      ['SETNS', '/linux/namespaces/0/path'],
+      ['UNSHARE', '/linux/namespaces'],
+      ['FORK_INIT', '/linux/namespaces'],
+    ]);
+    t.equal(p.cloneFlags, 0);
   });
 
   t.test('refused: no new mount namespace', async (t) => {
@@ -439,7 +444,8 @@ function expectedLayout(s: Step): { ints: Int[]; groups: string[][] } {
     case 'ROOT_READONLY':
     case 'LOOPBACK_UP':
     case 'NO_NEW_PRIVS':
-    case 'BARRIER': return { ints: [], groups: [] };
+    case 'BARRIER':
+    case 'FORK_INIT': return { ints: [], groups: [] };
   }
 }
 
@@ -497,6 +503,7 @@ t.test('encodePlan: the bytes decode back to the steps', async (t) => {
       { kind: 'NO_NEW_PRIVS', origin: '/process/noNewPrivileges' },
       { kind: 'CHDIR', path: '/home/u', soft: true, origin: '/process/cwd' },
       { kind: 'BARRIER', origin: '' },
+      { kind: 'FORK_INIT', origin: '/linux/namespaces' },
       { kind: 'EXEC', args: ['sh', '-c', 'echo ✓'], env: [], pathDirs: ['', '/bin'], preservedFds: 3, origin: '/process/args' },
       { kind: 'EXEC', args: ['/bin/true'], env: ['A=1'], pathDirs: null, preservedFds: 0, origin: '/process/args' },
     ];
