@@ -24,7 +24,9 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fno-strict-aliasing"]
+      # -fno-tree-loop-distribute-patterns: no memcpy/strlen calls made up from
+      # loops; the container child (csrc/child) must call nothing from libc.
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fno-strict-aliasing", "-fno-tree-loop-distribute-patterns"]
     }
   ]
 }

@@ -18,7 +18,8 @@ command -v hyperfine >/dev/null || { echo "bench: hyperfine is needed (apt-get i
 node -e 'require(process.argv[1]).buildExampleBundle(process.argv[2], { args: ["/bin/true"] })' \
   "$here/dist/lib/bundle/example.js" "$work/bundle"
 
-# runc and crun get the same config plus an absolute cgroupsPath of our own:
+# runc and crun get the same config plus an absolute cgroupsPath of our own
+# (and an ociVersion crun 1.8 knows):
 # without one they would create their cgroup under their own (here the
 # machine's management group). ociish makes no cgroup yet.
 mkdir "$work/ref"
@@ -27,6 +28,7 @@ node -e '
   const c = JSON.parse(fs.readFileSync(src + "/config.json", "utf8"));
   c.root.path = src + "/rootfs";
   c.linux.cgroupsPath = "/ociish-bench-ref";
+  c.ociVersion = "1.0.2"; // crun 1.8 refuses versions it does not know (1.3.0)
   fs.writeFileSync(dst + "/config.json", JSON.stringify(c, null, 2));
 ' "$work/bundle" "$work/ref"
 
