@@ -4,6 +4,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Test } from 'tap';
 import { buildExampleBundle } from '../../lib/bundle/example';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -16,6 +17,11 @@ const tempDirs: string[] = [];
 process.on('exit', () => {
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** Every temp dir this test process made (bundles, rootfs copies, --root): none may stay mounted. */
+export function testPaths(): readonly string[] {
+  return tempDirs;
+}
 
 /** A fresh temp dir, removed when the process exits. */
 export function tempDir(prefix: string): string {
@@ -90,4 +96,46 @@ export async function runScript(script: string, edit?: (config: Config, rootfs: 
 /** What a test leaves behind: state dirs under our root. */
 export function leftoverState(): string[] {
   return fs.existsSync(stateRoot) ? fs.readdirSync(stateRoot) : [];
+}
+
+/** Asserts `ociish run` exited 0, showing its stderr otherwise. */
+export function ranOk(t: Test, r: RunResult): boolean {
+  return t.equal(r.status, 0, `ociish run exits 0 (stderr: ${r.stderr.trim() || '-'})`);
+}
+
+/** Output split by marker lines "@@name": name -> the non-empty lines after it. */
+export function sections(stdout: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  let cur = '';
+  for (const line of stdout.split('\n')) {
+    const m = /^@@(\S+)$/.exec(line);
+    if (m) {
+      cur = m[1]!;
+      out[cur] = [];
+    } else if (cur && line !== '') {
+      out[cur]!.push(line);
+    }
+  }
+  return out;
+}
+
+/** Host mounts (lines of /proc/self/mountinfo) that mention any of `paths`. */
+export function hostMountsMentioning(paths: readonly string[]): string[] {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l && paths.some((p) => l.includes(p)));
+}
+
+/** Pids (not ours) whose command line contains any of `needles`. */
+export function processesMentioning(...needles: string[]): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let cmdline: string;
+    try {
+      cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'latin1');
+    } catch {
+      continue; // gone
+    }
+    if (needles.some((n) => cmdline.includes(n))) pids.push(Number(entry));
+  }
+  return pids;
 }

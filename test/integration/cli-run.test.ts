@@ -2,37 +2,17 @@
 // signal forwarding, bundle selection, ids, state cleanup), `spec`, help,
 // --log/--log-format, and the errors for unknown or unimplemented commands.
 // Every container here is real and checked from inside with busybox.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   exampleBundle, leftoverState, makeBundle, ociish, ociishBin, rootSkip, runScript, stateRoot, tempDir, uniqueId,
-  type Config, type RunResult,
+  type Config, type RunResult, ranOk, processesMentioning,
 } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
 // Local helpers (this file only)
-
-function ok(t: Test, r: RunResult): boolean {
-  return t.equal(r.status, 0, `ociish run exits 0 (stderr: ${r.stderr.trim() || '-'})`);
-}
-
-/** Pids (not ours) whose command line contains any of `needles`. */
-function processesMentioning(...needles: string[]): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let cmdline: string;
-    try {
-      cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'latin1');
-    } catch {
-      continue; // gone
-    }
-    if (needles.some((n) => cmdline.includes(n))) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 /** SIGKILLs, by pid, processes this test started that are still around (their command line names `token`). */
 function killLeftovers(token: string): number[] {
@@ -181,7 +161,7 @@ t.test('run: the caller\'s stdin reaches the container', { skip: rootSkip }, asy
   });
   const input = 'line one\nline two\n\u00e9t\u00e9 \u2603\n';
   const r = ociish(['run', '--bundle', bundle, uniqueId('stdin')], { input });
-  if (ok(t, r)) t.equal(r.stdout, input, 'cat echoes it byte for byte');
+  if (ranOk(t, r)) t.equal(r.stdout, input, 'cat echoes it byte for byte');
   t.equal(r.stderr, '');
   const sh = ociish(['run', '--bundle', await makeBundle((c) => (c.process.args = ['sh'])), uniqueId('stdin')], {
     input: 'echo from-stdin-script; exit 7\n',
@@ -192,7 +172,7 @@ t.test('run: the caller\'s stdin reaches the container', { skip: rootSkip }, asy
 
 t.test('run: stdout and stderr are separate and untouched', { skip: rootSkip }, async (t) => {
   const r = await runScript('echo out1; echo err1 >&2; printf "no newline"; printf "err2" >&2');
-  if (ok(t, r)) {
+  if (ranOk(t, r)) {
     t.equal(r.stdout, 'out1\nno newline');
     t.equal(r.stderr, 'err1\nerr2', 'nothing of ociish\'s own on stderr');
   }
@@ -306,15 +286,15 @@ t.test('run: --bundle, -b, a relative bundle path and the cwd default', { skip: 
   });
   const expected = 'bundle-ok\nfrom-bundle\n';
   const long = ociish(['run', '--bundle', bundle, uniqueId('b')]);
-  if (ok(t, long)) t.equal(long.stdout, expected, '--bundle DIR');
+  if (ranOk(t, long)) t.equal(long.stdout, expected, '--bundle DIR');
   const eq = ociish(['run', `--bundle=${bundle}`, uniqueId('b')]);
-  if (ok(t, eq)) t.equal(eq.stdout, expected, '--bundle=DIR');
+  if (ranOk(t, eq)) t.equal(eq.stdout, expected, '--bundle=DIR');
   const short = ociish(['run', '-b', bundle, uniqueId('b')]);
-  if (ok(t, short)) t.equal(short.stdout, expected, '-b DIR');
+  if (ranOk(t, short)) t.equal(short.stdout, expected, '-b DIR');
   const rel = ociishIn(path.dirname(bundle), ['run', '-b', path.basename(bundle), uniqueId('b')]);
-  if (ok(t, rel)) t.equal(rel.stdout, expected, '-b relative to the cwd');
+  if (ranOk(t, rel)) t.equal(rel.stdout, expected, '-b relative to the cwd');
   const cwd = ociishIn(bundle, ['run', uniqueId('b')]);
-  if (ok(t, cwd)) t.equal(cwd.stdout, expected, 'no --bundle: the current directory');
+  if (ranOk(t, cwd)) t.equal(cwd.stdout, expected, 'no --bundle: the current directory');
   const none = ociishIn(tempDir('empty'), ['run', uniqueId('b')]);
   t.equal(none.status, 1);
   t.match(none.stderr, /^ociish: config\.json \/: cannot read .*\/config\.json: ENOENT: no such file or directory\n$/, 'a cwd without config.json');

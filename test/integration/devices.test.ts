@@ -7,47 +7,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  exampleBundle, leftoverState, makeBundle, ociish, rootSkip, stateRoot, tempDir, uniqueId,
-  type Config, type RunResult,
+  exampleBundle, leftoverState, rootSkip, tempDir, ranOk, sections, hostMountsMentioning, runScript, testPaths,
 } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
 // Local helpers (this file only)
-
-const ownPaths: string[] = [stateRoot];
-
-async function run(script: string, edit?: (config: Config, rootfs: string) => void): Promise<RunResult> {
-  const bundle = await makeBundle((config, rootfs) => {
-    config.process.args = ['sh', '-c', script];
-    edit?.(config, rootfs);
-  });
-  ownPaths.push(bundle);
-  return ociish(['run', '--bundle', bundle, uniqueId('dev')]);
-}
-
-function ok(t: Test, r: RunResult): boolean {
-  return t.equal(r.status, 0, `ociish run exits 0 (stderr: ${r.stderr.trim() || '-'})`);
-}
-
-/** Output split by marker lines "@@name": name -> the non-empty lines after it. */
-function sections(stdout: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  let cur = '';
-  for (const line of stdout.split('\n')) {
-    const m = /^@@(\S+)$/.exec(line);
-    if (m) {
-      cur = m[1]!;
-      out[cur] = [];
-    } else if (cur && line !== '') {
-      out[cur]!.push(line);
-    }
-  }
-  return out;
-}
-
-function hostMountsMentioning(paths: string[]): string[] {
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l && paths.some((p) => l.includes(p)));
-}
 
 const DEFAULT_DEVICES: [string, number, number][] = [
   ['/dev/null', 1, 3], ['/dev/zero', 1, 5], ['/dev/full', 1, 7], ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
@@ -93,23 +57,19 @@ function checkUse(t: Test, s: Record<string, string[]>): void {
   t.ok(Number(s['fd']?.[0]) >= 3, '/dev/fd lists the open fds');
 }
 
-t.before(async () => {
-  if (!rootSkip) ownPaths.push((await exampleBundle()).rootfs);
-});
-
 // ---------------------------------------------------------------------------
 
 t.test('default devices and links: numbers, modes, owners', { skip: rootSkip }, async (t) => {
-  const r = await run([...STAT_SCRIPT, 'echo "@@ptmx"; stat -L -c "%F %t %T" /dev/ptmx'].join('\n'));
-  if (!ok(t, r)) return;
+  const r = await runScript([...STAT_SCRIPT, 'echo "@@ptmx"; stat -L -c "%F %t %T" /dev/ptmx'].join('\n'));
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   checkDefaults(t, s, '0 0');
   t.same(s['ptmx'], ['character special file 5 2'], '/dev/ptmx leads to the devpts instance\'s ptmx (5:2)');
 });
 
 t.test('default devices work', { skip: rootSkip }, async (t) => {
-  const r = await run([...USE_SCRIPT, 'echo "@@tty"; (: < /dev/tty) 2>&1; true'].join('\n'));
-  if (!ok(t, r)) return;
+  const r = await runScript([...USE_SCRIPT, 'echo "@@tty"; (: < /dev/tty) 2>&1; true'].join('\n'));
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   checkUse(t, s);
   // No controlling terminal (process.terminal is false): the tty device exists but has nothing behind it.
@@ -125,7 +85,7 @@ t.test('linux.devices: char with mode and owner, fifo, block, nested path, overr
     'echo "@@fifo"; (echo through-fifo > /dev/ociish-fifo &) ; cat /dev/ociish-fifo',
   ].join('\n');
   // uid 1000 owns the 0600 node: opening it shows the owner took effect (root here has no CAP_DAC_OVERRIDE).
-  const r = await run(script, (c) => {
+  const r = await runScript(script, (c) => {
     c.process.user = { uid: 1000, gid: 1000 };
     c.linux.devices = [
       { path: '/dev/ociish-char', type: 'c', major: 1, minor: 5, fileMode: 0o600, uid: 1000, gid: 1000 },
@@ -135,7 +95,7 @@ t.test('linux.devices: char with mode and owner, fifo, block, nested path, overr
       { path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o640 },
     ];
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   t.same(s['stat'], [
     '/dev/ociish-char character special file 600 1000 1000 1 5',
@@ -154,7 +114,6 @@ t.test('in a user namespace the default devices are binds of the host nodes and 
   // A rootfs owned by the mapped root, in a directory the mapped root can traverse.
   const { rootfs: shared } = await exampleBundle();
   const dir = tempDir('devroot');
-  ownPaths.push(dir);
   fs.chmodSync(dir, 0o755);
   const rootfs = path.join(dir, 'rootfs');
   execFileSync('cp', ['-a', shared, rootfs]);
@@ -168,14 +127,14 @@ t.test('in a user namespace the default devices are binds of the host nodes and 
     'echo "@@id"; id -u',
     ...(hasTun ? ['echo "@@tun"; stat -c "%F %t %T" /dev/net/tun'] : []),
   ].join('\n');
-  const r = await run(script, (c) => {
+  const r = await runScript(script, (c) => {
     c.root.path = rootfs;
     c.linux.namespaces.push({ type: 'user' });
     c.linux.uidMappings = map;
     c.linux.gidMappings = map;
     if (hasTun) c.linux.devices = [{ path: '/dev/net/tun', type: 'c', major: 10, minor: 200 }];
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   t.same(s['id'], ['0'], 'root in the user namespace');
   // Host root is not mapped: the bound host nodes show as the overflow ids.
@@ -193,5 +152,5 @@ t.test('in a user namespace the default devices are binds of the host nodes and 
 
 t.test('nothing left behind', { skip: rootSkip }, async (t) => {
   t.same(leftoverState(), [], 'no state directory left under --root');
-  t.same(hostMountsMentioning(ownPaths), [], 'no host mount mentions a bundle, rootfs or temp dir of this file');
+  t.same(hostMountsMentioning(testPaths()), [], 'no host mount mentions a bundle, rootfs or temp dir of this file');
 });

@@ -8,27 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   exampleBundle, makeBundle, ociish, rootSkip, stateRoot, tempDir, uniqueId,
-  type Config, type RunResult,
+  type Config, type RunResult, processesMentioning,
 } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
 // Local helpers (this file only)
-
-/** Pids (not ours) whose command line contains any of `needles`. */
-function processesMentioning(...needles: string[]): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let cmdline: string;
-    try {
-      cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'latin1');
-    } catch {
-      continue;
-    }
-    if (needles.some((n) => cmdline.includes(n))) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 function mountsMentioning(...needles: string[]): string[] {
   return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => needles.some((n) => l.includes(n)));

@@ -7,43 +7,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  exampleBundle, leftoverState, makeBundle, ociish, rootSkip, stateRoot, tempDir, uniqueId,
-  type Config, type RunResult,
+  exampleBundle, leftoverState, rootSkip, tempDir, type Config, type RunResult, ranOk, sections, hostMountsMentioning, runScript, testPaths,
 } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
 // Local helpers (this file only)
-
-const ownPaths: string[] = [stateRoot];
-
-async function run(script: string, edit?: (config: Config, rootfs: string) => void): Promise<RunResult> {
-  const bundle = await makeBundle((config, rootfs) => {
-    config.process.args = ['sh', '-c', script];
-    edit?.(config, rootfs);
-  });
-  ownPaths.push(bundle);
-  return ociish(['run', '--bundle', bundle, uniqueId('mnt')]);
-}
-
-function ok(t: Test, r: RunResult): boolean {
-  return t.equal(r.status, 0, `ociish run exits 0 (stderr: ${r.stderr.trim() || '-'})`);
-}
-
-/** Output split by marker lines "@@name": name -> the non-empty lines after it. */
-function sections(stdout: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  let cur = '';
-  for (const line of stdout.split('\n')) {
-    const m = /^@@(\S+)$/.exec(line);
-    if (m) {
-      cur = m[1]!;
-      out[cur] = [];
-    } else if (cur && line !== '') {
-      out[cur]!.push(line);
-    }
-  }
-  return out;
-}
 
 interface MountEntry {
   id: number;
@@ -83,16 +51,11 @@ function hostMountinfo(): MountEntry[] {
   return parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n'));
 }
 
-function hostMountsMentioning(paths: string[]): string[] {
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l && paths.some((p) => l.includes(p)));
-}
-
 /** A copy of the example rootfs the test may change (mount points, symlinks), in a 0755 directory. */
 async function privateRootfs(): Promise<string> {
   const { rootfs } = await exampleBundle();
   const dir = tempDir('mntroot');
   fs.chmodSync(dir, 0o755);
-  ownPaths.push(dir);
   const copy = path.join(dir, 'rootfs');
   execFileSync('cp', ['-a', rootfs, copy]);
   return copy;
@@ -100,7 +63,6 @@ async function privateRootfs(): Promise<string> {
 
 function hostTemp(prefix: string): string {
   const dir = tempDir(prefix);
-  ownPaths.push(dir);
   return dir;
 }
 
@@ -122,10 +84,6 @@ function hostSubmount(t: Test, dir: string, after?: () => void): string {
 
 const EROFS = /Read-only file system/;
 
-t.before(async () => {
-  if (!rootSkip) ownPaths.push((await exampleBundle()).rootfs);
-});
-
 // ---------------------------------------------------------------------------
 // The default config's mounts
 
@@ -137,8 +95,8 @@ t.test('default mounts: type, flags and options in /proc/self/mountinfo', { skip
     'echo "@@cgwrite"; touch /sys/fs/cgroup/ociish-x 2>&1; true',
     'echo "@@cgroup"; cat /proc/self/cgroup',
   ].join('\n');
-  const r = await run(script);
-  if (!ok(t, r)) return;
+  const r = await runScript(script);
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   const mounts = parseMountinfo(s['mountinfo'] ?? []);
   const m = (p: string) => at(mounts, p);
@@ -210,8 +168,8 @@ t.test('default mounts: type, flags and options in /proc/self/mountinfo', { skip
 
 t.test('root.readonly: true makes / read-only, false leaves it writable', { skip: rootSkip }, async (t) => {
   const script = 'echo "@@root"; grep -m1 " / " /proc/self/mountinfo; echo "@@touch"; touch /ociish-root-write 2>&1 && echo written; true';
-  const ro = await run(script);
-  if (ok(t, ro)) {
+  const ro = await runScript(script);
+  if (ranOk(t, ro)) {
     const s = sections(ro.stdout);
     t.equal(parseMountinfo(s['root'] ?? [])[0]?.options[0], 'ro', 'readonly: / is mounted ro');
     t.match((s['touch'] ?? []).join('\n'), EROFS, 'readonly: a write to / fails with "Read-only file system"');
@@ -219,10 +177,10 @@ t.test('root.readonly: true makes / read-only, false leaves it writable', { skip
   }
 
   const rootfs = await privateRootfs();
-  const rw = await run(script, (c) => {
+  const rw = await runScript(script, (c) => {
     c.root = { path: rootfs, readonly: false };
   });
-  if (ok(t, rw)) {
+  if (ranOk(t, rw)) {
     const s = sections(rw.stdout);
     t.equal(parseMountinfo(s['root'] ?? [])[0]?.options[0], 'rw', 'not readonly: / is mounted rw');
     t.same(s['touch'], ['written'], 'not readonly: a write to / succeeds');
@@ -246,12 +204,12 @@ t.test('bind mounts of a host directory and a host file, read-only', { skip: roo
     'echo "@@filewrite"; (echo changed > /etc/ociish-file) 2>&1',
     'echo "@@filetype"; stat -c %F /etc/ociish-file',
   ].join('\n');
-  const r = await run(script, (c) => {
+  const r = await runScript(script, (c) => {
     c.root.path = rootfs;
     c.mounts.push({ destination: '/mnt/dir', type: 'bind', source: dir, options: ['bind', 'ro'] });
     c.mounts.push({ destination: '/etc/ociish-file', type: 'bind', source: file, options: ['bind', 'ro'] });
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   const mounts = parseMountinfo(s['mountinfo'] ?? []);
   const d = at(mounts, '/mnt/dir');
@@ -279,12 +237,12 @@ t.test('bind mount with nosuid,nodev,noexec: flags in mountinfo and behaviour', 
     'echo "@@nodev"; (echo x > /mnt/flags/null) 2>&1 && echo dev-ok',
     'true',
   ].join('\n');
-  const r = await run(script, (c) => {
+  const r = await runScript(script, (c) => {
     c.root.path = rootfs;
     c.mounts.push({ destination: '/mnt/plain', type: 'bind', source: dir, options: ['bind'] });
     c.mounts.push({ destination: '/mnt/flags', type: 'bind', source: dir, options: ['bind', 'nosuid', 'nodev', 'noexec'] });
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   const mounts = parseMountinfo(s['mountinfo'] ?? []);
   t.same(at(mounts, '/mnt/plain')?.options, ['rw', 'relatime'], 'plain bind: rw,relatime');
@@ -311,14 +269,14 @@ t.test('rbind brings submounts, bind does not; ro vs rro', { skip: rootSkip }, a
     'echo "@@rro-sub"; touch /mnt/rro/sub/from-rro 2>&1 && echo sub-writable',
     'true',
   ].join('\n');
-  const r = await run(script, (c) => {
+  const r = await runScript(script, (c) => {
     c.root.path = rootfs;
     c.mounts.push({ destination: '/mnt/rbind', type: 'bind', source: dir, options: ['rbind'] });
     c.mounts.push({ destination: '/mnt/bind', type: 'bind', source: dir, options: ['bind'] });
     c.mounts.push({ destination: '/mnt/ro', type: 'bind', source: dir, options: ['rbind', 'ro'] });
     c.mounts.push({ destination: '/mnt/rro', type: 'bind', source: dir, options: ['rbind', 'rro'] });
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   const mounts = parseMountinfo(s['mountinfo'] ?? []);
   const sub = at(mounts, '/mnt/rbind/sub');
@@ -358,11 +316,11 @@ t.test('bind propagation options: rprivate, private, rslave, rshared, default', 
   if (!t.ok(topGroup && subGroup, `host: ${dir} and its submount are shared (${topGroup}, ${subGroup})`)) return;
 
   const cases = ['default', 'rprivate', 'private', 'rslave', 'rshared'];
-  const r = await run('cat /proc/self/mountinfo', (c) => {
+  const r = await runScript('cat /proc/self/mountinfo', (c) => {
     c.root.path = rootfs;
     for (const p of cases) c.mounts.push({ destination: `/mnt/${p}`, type: 'bind', source: dir, options: p === 'default' ? ['rbind'] : ['rbind', p] });
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const mounts = parseMountinfo(r.stdout.split('\n'));
   const fields = (p: string) => {
     const kinds = (e: MountEntry | undefined) => (e?.optional ?? []).map((o) => o.replace(/:\d+$/, '')).sort().join(' ');
@@ -391,10 +349,10 @@ t.test('linux.rootfsPropagation', { skip: rootSkip }, async (t) => {
     unset: { '/': '', '/proc': '', '/dev': '' },
   };
   for (const [value, want] of Object.entries(expected)) {
-    const r = await run(script, (c) => {
+    const r = await runScript(script, (c) => {
       if (value !== 'unset') c.linux.rootfsPropagation = value;
     });
-    if (!ok(t, r)) continue;
+    if (!ranOk(t, r)) continue;
     t.same(kinds(r), want, `rootfsPropagation ${value}: ${JSON.stringify(want)}`);
   }
   t.comment('rslave/slave cannot be told from private here: the host mounts are private (no peer group to be a slave of)');
@@ -410,12 +368,12 @@ t.test('fs-specific data is passed through: tmpfs size, mode, nr_inodes', { skip
     'echo "@@df"; df -k /tmp | tail -1 | tr -s " " | cut -d" " -f2',
     'echo "@@modes"; stat -c "%n %a" /tmp /run /var',
   ].join('\n');
-  const r = await run(script, (c) => {
+  const r = await runScript(script, (c) => {
     c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
     c.mounts.push({ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['mode=1777'] });
     c.mounts.push({ destination: '/var', type: 'tmpfs', source: 'ociish-var', options: ['nosuid', 'mode=0710', 'nr_inodes=77'] });
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   const mounts = parseMountinfo(s['mountinfo'] ?? []);
   t.ok(at(mounts, '/tmp')?.superOptions.includes('size=1024k'), `size=1m: mountinfo says size=1024k (${at(mounts, '/tmp')?.superOptions})`);
@@ -427,11 +385,11 @@ t.test('fs-specific data is passed through: tmpfs size, mode, nr_inodes', { skip
 
 t.test('a relative mount destination is relative to the container root', { skip: rootSkip }, async (t) => {
   const rootfs = await privateRootfs();
-  const r = await run('cut -d" " -f5,9 /proc/self/mountinfo | grep ociish-rel', (c) => {
+  const r = await runScript('cut -d" " -f5,9 /proc/self/mountinfo | grep ociish-rel', (c) => {
     c.root.path = rootfs;
     c.mounts.push({ destination: 'ociish-rel/sub', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   t.same(r.stdout.split('\n').filter(Boolean), ['/ociish-rel/sub tmpfs'], 'mounted at /ociish-rel/sub');
   t.ok(fs.statSync(path.join(rootfs, 'ociish-rel', 'sub')).isDirectory(), 'the mount point was made inside the rootfs');
   t.notOk(fs.existsSync(path.resolve('ociish-rel')), 'nothing made relative to the runtime\'s cwd');
@@ -448,14 +406,14 @@ t.test('a destination through a symlink pointing outside lands inside the rootfs
     'echo "@@mountinfo"; cat /proc/self/mountinfo',
     'echo "@@masked"; cat /etc/masked-through-link; echo end',
   ].join('\n');
-  const r = await run(script, (c) => {
+  const r = await runScript(script, (c) => {
     c.root.path = rootfs;
     c.mounts.push({ destination: `/evil/${name}-a`, type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
     c.mounts.push({ destination: `/evil2/${name}-b`, type: 'tmpfs', source: 'tmpfs', options: ['size=2m'] });
     c.mounts.push({ destination: '/evil/group', type: 'bind', source: path.join(rootfs, 'etc', 'passwd'), options: ['bind', 'ro'] });
     c.linux.maskedPaths.push('/evil/masked-through-link');
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   const mounts = parseMountinfo(s['mountinfo'] ?? []);
   t.ok(at(mounts, `/etc/${name}-a`)?.superOptions.includes('size=1024k'), 'evil -> /etc: the tmpfs is at the container\'s /etc');
@@ -474,12 +432,12 @@ t.test('a destination through a symlink to a host path missing from the rootfs i
   const hostTarget = hostTemp('mnttarget'); // exists on the host, not in the rootfs
   const name = `ociish-escape-${process.pid}-c`;
   fs.symlinkSync(hostTarget, path.join(rootfs, 'evil3'));
-  const r = await run('echo "@@mountinfo"; cat /proc/self/mountinfo; echo "@@ls"; ls -A /evil3/', (c) => {
+  const r = await runScript('echo "@@mountinfo"; cat /proc/self/mountinfo; echo "@@ls"; ls -A /evil3/', (c) => {
     c.root.path = rootfs;
     c.mounts.push({ destination: `/evil3/${name}`, type: 'tmpfs', source: 'tmpfs', options: ['size=3m'] });
   });
   t.same(fs.readdirSync(hostTarget), [], 'the host directory the link names is untouched');
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   const mounts = parseMountinfo(s['mountinfo'] ?? []);
   t.ok(at(mounts, path.join(hostTarget, name))?.superOptions.includes('size=3072k'), 'the tmpfs is at the link target inside the container');
@@ -504,10 +462,10 @@ t.test('maskedPaths: files read empty, directories are empty read-only tmpfs', {
     'echo "@@nosuch"; ls /ociish-no-such-path 2>&1',
     'true',
   ].join('\n');
-  const r = await run(script, (c) => {
+  const r = await runScript(script, (c) => {
     c.linux.maskedPaths.push('/etc/group', '/ociish-no-such-path');
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   const mounts = parseMountinfo(s['mountinfo'] ?? []);
   for (const f of [...files, '/etc/group']) {
@@ -534,12 +492,12 @@ t.test('readonlyPaths: /proc/sys and friends are read-only, recursively', { skip
     'echo "@@tmp"; touch /tmp/x 2>&1; touch /tmp/sub/x 2>&1',
     'true',
   ].join('\n');
-  const r = await run(script, (c) => {
+  const r = await runScript(script, (c) => {
     c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
     c.mounts.push({ destination: '/tmp/sub', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
     c.linux.readonlyPaths.push('/tmp');
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   const mounts = parseMountinfo(s['mountinfo'] ?? []);
   for (const p of present) t.equal(at(mounts, p)?.options[0], 'ro', `${p}: read-only mount`);
@@ -558,13 +516,13 @@ t.test('mounts are applied in order: a later mount over an earlier one wins', { 
   const dir = hostTemp('mntorder');
   fs.writeFileSync(path.join(dir, 'from-bind'), '');
   // /run and /var exist in the example rootfs.
-  const r = await run('echo "@@run"; ls -A /run; echo "@@var"; ls -A /var; echo "@@fs"; stat -f -c "%T" /run /var', (c) => {
+  const r = await runScript('echo "@@run"; ls -A /run; echo "@@var"; ls -A /var; echo "@@fs"; stat -f -c "%T" /run /var', (c) => {
     c.mounts.push({ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
     c.mounts.push({ destination: '/run', type: 'bind', source: dir, options: ['bind'] });
     c.mounts.push({ destination: '/var', type: 'bind', source: dir, options: ['bind'] });
     c.mounts.push({ destination: '/var', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   t.same(s['run'], ['from-bind'], 'tmpfs then bind: the bind is seen');
   t.same(s['var'] ?? [], [], 'bind then tmpfs: the empty tmpfs is seen');
@@ -575,5 +533,5 @@ t.test('mounts are applied in order: a later mount over an earlier one wins', { 
 
 t.test('nothing left behind', { skip: rootSkip }, async (t) => {
   t.same(leftoverState(), [], 'no state directory left under --root');
-  t.same(hostMountsMentioning(ownPaths), [], 'no host mount mentions a bundle, rootfs or temp dir of this file');
+  t.same(hostMountsMentioning(testPaths()), [], 'no host mount mentions a bundle, rootfs or temp dir of this file');
 });

@@ -7,45 +7,11 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  exampleBundle, leftoverState, makeBundle, ociish, rootSkip, stateRoot, tempDir, uniqueId,
-  type Config, type RunResult,
+  exampleBundle, leftoverState, rootSkip, tempDir, type Config, ranOk, sections, hostMountsMentioning, runScript, testPaths,
 } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
 // Local helpers (this file only)
-
-/** Host paths that must never show up in the host's mount table after a test. */
-const ownPaths: string[] = [stateRoot];
-
-/** `ociish run` of `sh -c script` in a bundle made from the default config changed by `edit`. */
-async function run(script: string, edit?: (config: Config, rootfs: string) => void): Promise<RunResult> {
-  const bundle = await makeBundle((config, rootfs) => {
-    config.process.args = ['sh', '-c', script];
-    edit?.(config, rootfs);
-  });
-  ownPaths.push(bundle);
-  return ociish(['run', '--bundle', bundle, uniqueId('ns')]);
-}
-
-function ok(t: Test, r: RunResult): boolean {
-  return t.equal(r.status, 0, `ociish run exits 0 (stderr: ${r.stderr.trim() || '-'})`);
-}
-
-/** Output split by marker lines "@@name": name -> the lines after it. */
-function sections(stdout: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  let cur = '';
-  for (const line of stdout.split('\n')) {
-    const m = /^@@(\S+)$/.exec(line);
-    if (m) {
-      cur = m[1]!;
-      out[cur] = [];
-    } else if (cur && line !== '') {
-      out[cur]!.push(line);
-    }
-  }
-  return out;
-}
 
 function nsOf(type: string, pid: number | 'self' = 'self'): string {
   return fs.readlinkSync(`/proc/${pid}/ns/${type}`);
@@ -56,7 +22,6 @@ async function privateRootfs(): Promise<string> {
   const { rootfs } = await exampleBundle();
   const dir = tempDir('nsroot');
   fs.chmodSync(dir, 0o755);
-  ownPaths.push(dir);
   const copy = path.join(dir, 'rootfs');
   execFileSync('cp', ['-a', rootfs, copy]);
   return copy;
@@ -69,15 +34,7 @@ function setNamespace(config: Config, type: string, entry: { type: string; path?
   config.linux.namespaces = list;
 }
 
-function hostMountsMentioning(paths: string[]): string[] {
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l && paths.some((p) => l.includes(p)));
-}
-
 const USERNS_MAP = [{ containerID: 0, hostID: 100000, size: 65536 }];
-
-t.before(async () => {
-  if (!rootSkip) ownPaths.push((await exampleBundle()).rootfs);
-});
 
 // ---------------------------------------------------------------------------
 // pid
@@ -85,8 +42,8 @@ t.before(async () => {
 t.test('pid namespace: the process is pid 1 and /proc lists only container pids', { skip: rootSkip }, async (t) => {
   // `exec ls` keeps the shell's pid: the only process in the container is pid 1.
   // The status loop is builtins only, so /proc/self is the shell itself.
-  const r = await run('echo "@@pid"; echo $$; echo "@@ppid"; echo $PPID; echo "@@status"; while read k v; do case $k in Pid:|PPid:|NSpid:) echo "$k $v";; esac; done < /proc/self/status; echo "@@proc"; exec ls -1 /proc');
-  if (!ok(t, r)) return;
+  const r = await runScript('echo "@@pid"; echo $$; echo "@@ppid"; echo $PPID; echo "@@status"; while read k v; do case $k in Pid:|PPid:|NSpid:) echo "$k $v";; esac; done < /proc/self/status; echo "@@proc"; exec ls -1 /proc');
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   t.same(s['pid'], ['1'], 'the shell is pid 1');
   t.same(s['ppid'], ['0'], 'pid 1 has no parent in its namespace');
@@ -111,8 +68,8 @@ t.test('network namespace: only lo, and lo is up', { skip: rootSkip }, async (t)
     'echo "@@lo"; cat /tmp/got',
   ].join('\n');
   // /tmp as a tmpfs: the shared rootfs stays read-only and untouched.
-  const r = await run(script, (c) => c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] }));
-  if (!ok(t, r)) return;
+  const r = await runScript(script, (c) => c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] }));
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   t.same(s['netdev'], ['lo'], '/proc/net/dev lists only lo');
   t.same(s['sysnet'], ['lo'], '/sys/class/net has only lo (sysfs of the new netns)');
@@ -140,8 +97,8 @@ t.test('ipc namespace: host SysV objects are invisible, namespace differs', { sk
   t.teardown(() => {
     if (shmid !== null) execFileSync('ipcrm', ['-m', String(shmid)]);
   });
-  const r = await run('echo "@@shm"; tail -n +2 /proc/sysvipc/shm; echo "@@ns"; readlink /proc/self/ns/ipc; echo "@@mq"; ls -A /dev/mqueue');
-  if (!ok(t, r)) return;
+  const r = await runScript('echo "@@shm"; tail -n +2 /proc/sysvipc/shm; echo "@@ns"; readlink /proc/self/ns/ipc; echo "@@mq"; ls -A /dev/mqueue');
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   if (shmid !== null) {
     const hostShm = fs.readFileSync('/proc/sysvipc/shm', 'utf8').split('\n').slice(1).filter((l) => l.trim());
@@ -158,11 +115,11 @@ t.test('ipc namespace: host SysV objects are invisible, namespace differs', { sk
 t.test('uts namespace: hostname and domainname from config.json; host unchanged', { skip: rootSkip }, async (t) => {
   const hostHostname = fs.readFileSync('/proc/sys/kernel/hostname', 'utf8');
   const hostDomain = fs.readFileSync('/proc/sys/kernel/domainname', 'utf8');
-  const r = await run('echo "@@hostname"; hostname; echo "@@kernel"; cat /proc/sys/kernel/hostname; echo "@@domain"; cat /proc/sys/kernel/domainname; echo "@@ns"; readlink /proc/self/ns/uts', (c) => {
+  const r = await runScript('echo "@@hostname"; hostname; echo "@@kernel"; cat /proc/sys/kernel/hostname; echo "@@domain"; cat /proc/sys/kernel/domainname; echo "@@ns"; readlink /proc/self/ns/uts', (c) => {
     c.hostname = 'ociish-uts-test';
     c.domainname = 'ociish.example';
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   t.same(s['hostname'], ['ociish-uts-test'], '`hostname` is config.hostname');
   t.same(s['kernel'], ['ociish-uts-test'], '/proc/sys/kernel/hostname agrees');
@@ -177,8 +134,8 @@ t.test('uts namespace: hostname and domainname from config.json; host unchanged'
 
 t.test('mount namespace: the container sees its own tree, the host sees none of it', { skip: rootSkip }, async (t) => {
   const { rootfs } = await exampleBundle();
-  const r = await run('echo "@@root"; head -1 /proc/self/mountinfo; echo "@@points"; cut -d" " -f5 /proc/self/mountinfo; echo "@@ns"; readlink /proc/self/ns/mnt');
-  if (!ok(t, r)) return;
+  const r = await runScript('echo "@@root"; head -1 /proc/self/mountinfo; echo "@@points"; cut -d" " -f5 /proc/self/mountinfo; echo "@@ns"; readlink /proc/self/ns/mnt');
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   const root = (s['root']?.[0] ?? '').split(' ');
   t.equal(root[4], '/', 'the first mount is /');
@@ -197,8 +154,8 @@ t.test('cgroup namespace: /proc/self/cgroup shows / paths', { skip: rootSkip }, 
   const script = 'echo "@@cgroup"; cat /proc/self/cgroup; echo "@@ns"; readlink /proc/self/ns/cgroup';
   const hierarchies = (lines: string[] | undefined) => (lines ?? []).map((l) => l.replace(/:[^:]*$/, ''));
 
-  const without = await run(script, (c) => setNamespace(c, 'cgroup', null));
-  if (!ok(t, without)) return;
+  const without = await runScript(script, (c) => setNamespace(c, 'cgroup', null));
+  if (!ranOk(t, without)) return;
   const w = sections(without.stdout);
   t.equal(w['ns']?.[0], nsOf('cgroup'), 'without a cgroup namespace: the host\'s');
   const notRoot = (w['cgroup'] ?? []).filter((l) => !l.endsWith(':/'));
@@ -206,8 +163,8 @@ t.test('cgroup namespace: /proc/self/cgroup shows / paths', { skip: rootSkip }, 
   if (notRoot.length === 0) t.comment('every cgroup path is / even without a namespace here: the check below cannot tell a namespace from none');
   else t.pass(`without a cgroup namespace some paths are not / (${notRoot.join(' ')})`);
 
-  const withNs = await run(script, (c) => setNamespace(c, 'cgroup', { type: 'cgroup' }));
-  if (!ok(t, withNs)) return;
+  const withNs = await runScript(script, (c) => setNamespace(c, 'cgroup', { type: 'cgroup' }));
+  if (!ranOk(t, withNs)) return;
   const s = sections(withNs.stdout);
   t.same(hierarchies(s['cgroup']), hierarchies(w['cgroup']), 'the same hierarchies');
   t.same(s['cgroup'], hierarchies(w['cgroup']).map((h) => `${h}:/`), 'every cgroup path is / in the new cgroup namespace');
@@ -225,7 +182,6 @@ t.test('user namespace with uid/gid mappings: root inside, 100000 outside', { sk
   // A host directory owned by the mapped root, bound in: what the container
   // creates there is 0:0 inside and 100000:100000 on the host.
   const shared = tempDir('nsuser');
-  ownPaths.push(shared);
   fs.chmodSync(shared, 0o755);
   fs.chownSync(shared, 100000, 100000);
   const script = [
@@ -238,7 +194,7 @@ t.test('user namespace with uid/gid mappings: root inside, 100000 outside', { sk
     'echo "@@rootowner"; stat -c "%u %g" /bin/busybox',
     'echo "@@hostowned"; stat -c "%u %g" /sys/fs/cgroup/pids',
   ].join('\n');
-  const r = await run(script, (c) => {
+  const r = await runScript(script, (c) => {
     c.root.path = rootfs;
     c.linux.namespaces.push({ type: 'user' });
     c.linux.uidMappings = USERNS_MAP;
@@ -246,7 +202,7 @@ t.test('user namespace with uid/gid mappings: root inside, 100000 outside', { sk
     c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
     c.mounts.push({ destination: '/data', type: 'bind', source: shared, options: ['bind'] });
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   t.same(s['id'], ['0', '0'], 'id -u / id -g are 0');
   const norm = (l: string[] | undefined) => (l ?? []).map((x) => x.trim().split(/\s+/).join(' '));
@@ -275,9 +231,9 @@ t.test('joining a network namespace by path (ip netns)', { skip: rootSkip }, asy
   execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'mtu', '1234']);
   const nsIno = fs.statSync(`/run/netns/${name}`).ino;
 
-  const r = await run('echo "@@netdev"; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort; echo "@@addr"; ip -o -4 addr show dev ' + a + ' | tr -s " " | cut -d" " -f2,4; echo "@@mtu"; cat /sys/class/net/lo/mtu; echo "@@ns"; readlink /proc/self/ns/net',
+  const r = await runScript('echo "@@netdev"; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort; echo "@@addr"; ip -o -4 addr show dev ' + a + ' | tr -s " " | cut -d" " -f2,4; echo "@@mtu"; cat /sys/class/net/lo/mtu; echo "@@ns"; readlink /proc/self/ns/net',
     (c) => setNamespace(c, 'network', { type: 'network', path: `/run/netns/${name}` }));
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   t.same(s['netdev'], [a, b, 'lo'].sort(), '/proc/net/dev lists the joined namespace\'s interfaces');
   t.same(s['addr'], [`${a} 10.199.77.1/24`], 'with the address set from the host');
@@ -314,11 +270,11 @@ t.test('joining a uts namespace by the path of a running process', { skip: rootS
   const helperUts = nsOf('uts', pid);
 
   // No config.hostname: the joined namespace keeps the helper's name.
-  const r = await run('echo "@@hostname"; hostname; echo "@@ns"; readlink /proc/self/ns/uts', (c) => {
+  const r = await runScript('echo "@@hostname"; hostname; echo "@@ns"; readlink /proc/self/ns/uts', (c) => {
     delete c.hostname;
     setNamespace(c, 'uts', { type: 'uts', path: `/proc/${pid}/ns/uts` });
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   t.same(s['hostname'], [name], 'the hostname set in the helper\'s namespace');
   t.same(s['ns'], [helperUts], 'the helper\'s uts namespace');
@@ -353,10 +309,10 @@ async function namespaceHolder(t: Test, unshareArgs: string[], type: string): Pr
 t.test('joining a pid namespace by path: the init is cloned into it', { skip: rootSkip }, async (t) => {
   const holder = await namespaceHolder(t, ['--pid', '--fork'], 'pid');
   if (!t.ok(holder, 'a process in a pid namespace of its own')) return;
-  const r = await run('echo "@@pid"; echo $$; echo "@@one"; cat /proc/1/cmdline | tr "\\0" " "; echo; echo "@@ns"; readlink /proc/self/ns/pid', (c) => {
+  const r = await runScript('echo "@@pid"; echo $$; echo "@@one"; cat /proc/1/cmdline | tr "\\0" " "; echo; echo "@@ns"; readlink /proc/self/ns/pid', (c) => {
     setNamespace(c, 'pid', { type: 'pid', path: `/proc/${holder}/ns/pid` });
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   t.same(s['ns'], [nsOf('pid', holder!)], 'the holder\'s pid namespace');
   t.same(s['one'], ['sleep 30 '], 'pid 1 there is the holder\'s sleep');
@@ -367,12 +323,12 @@ t.test('joining a pid namespace by path: the init is cloned into it', { skip: ro
 t.test('joining a user namespace by path, with new pid, mount and other namespaces owned by it', { skip: rootSkip }, async (t) => {
   const holder = await namespaceHolder(t, ['--user', '--map-root-user'], 'user');
   if (!t.ok(holder, 'a process in a user namespace of its own')) return;
-  const r = await run('echo "@@map"; cat /proc/self/uid_map; echo "@@pid"; echo $$; echo "@@user"; readlink /proc/self/ns/user; echo "@@id"; id -u', (c) => {
+  const r = await runScript('echo "@@map"; cat /proc/self/uid_map; echo "@@pid"; echo $$; echo "@@user"; readlink /proc/self/ns/user; echo "@@id"; id -u', (c) => {
     c.linux.namespaces.push({ type: 'user', path: `/proc/${holder}/ns/user` });
     // Only uid/gid 0 are mapped there: devpts cannot take gid=5 (as runc spec --rootless drops it).
     for (const m of c.mounts) if (m.type === 'devpts') m.options = m.options.filter((o: string) => o !== 'gid=5');
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const s = sections(r.stdout);
   t.same(s['user'], [nsOf('user', holder!)], 'the holder\'s user namespace');
   t.same(s['map']?.map((l) => l.trim().split(/\s+/).join(' ')), ['0 0 1'], 'its uid map');
@@ -384,6 +340,6 @@ t.test('joining a user namespace by path, with new pid, mount and other namespac
 
 t.test('nothing left behind', { skip: rootSkip }, async (t) => {
   t.same(leftoverState(), [], 'no state directory left under --root');
-  t.same(hostMountsMentioning(ownPaths), [], 'no host mount mentions a bundle, rootfs or temp dir of this file');
+  t.same(hostMountsMentioning(testPaths()), [], 'no host mount mentions a bundle, rootfs or temp dir of this file');
   t.same(fs.existsSync(`/run/netns/ociish-t-${process.pid}-net`), false, 'the test netns is gone');
 });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   leftoverState, makeBundle, ociish, rootSkip, runScript, tempDir, uniqueId,
-  type Config, type RunResult,
+  type Config, ranOk,
 } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
@@ -40,10 +40,6 @@ function fields(text: string, names: string[]): Record<string, string | undefine
 const CAP_FIELDS = ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'];
 const CAPS_SCRIPT = "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Uid|Gid|Groups):' /proc/self/status";
 
-function ok(t: Test, r: RunResult): boolean {
-  return t.equal(r.status, 0, `ociish run exits 0 (stderr: ${r.stderr.trim() || '-'})`);
-}
-
 /** The run left no state dir behind. */
 function noState(t: Test): void {
   t.same(leftoverState(), [], 'no state dir is left under --root');
@@ -74,7 +70,7 @@ t.test('process.user: uid, gid and additionalGids as seen by id and /proc/self/s
   const r = await runScript(`id; id -G; ${CAPS_SCRIPT}`, (c) => {
     c.process.user = { uid: 1000, gid: 1001, additionalGids: [10, 20, 4242] };
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const lines = r.stdout.split('\n');
   t.equal(lines[0], 'uid=1000 gid=1001 groups=10,20,4242', 'id');
   t.equal(lines[1], '1001 10 20 4242', 'id -G: the gid, then the additional groups');
@@ -89,29 +85,29 @@ t.test('process.user: root with additionalGids, and no additionalGids clears the
   const withGroups = await runScript(`id; ${CAPS_SCRIPT}`, (c) => {
     c.process.user = { uid: 0, gid: 0, additionalGids: [5, 4242] };
   });
-  if (ok(t, withGroups)) {
+  if (ranOk(t, withGroups)) {
     t.equal(withGroups.stdout.split('\n')[0], 'uid=0(root) gid=0(root) groups=5(tty),4242');
     t.equal(field(withGroups.stdout, 'Groups'), '5 4242');
   }
   const none = await runScript(CAPS_SCRIPT, (c) => {
     c.process.user = { uid: 0, gid: 0 };
   });
-  if (ok(t, none)) t.equal(field(none.stdout, 'Groups'), '', 'no supplementary groups at all');
+  if (ranOk(t, none)) t.equal(field(none.stdout, 'Groups'), '', 'no supplementary groups at all');
 });
 
 t.test('process.user.umask: 23 (octal 027) is the umask, and the default is 0022', { skip: rootSkip }, async (t) => {
   const set = await runScript('umask; touch /dev/shm/f; mkdir /dev/shm/d; stat -c %a /dev/shm/f /dev/shm/d', (c) => {
     c.process.user.umask = 23;
   });
-  if (ok(t, set)) t.equal(set.stdout, '0027\n640\n750\n', 'umask prints 0027; new files 0640, dirs 0750');
+  if (ranOk(t, set)) t.equal(set.stdout, '0027\n640\n750\n', 'umask prints 0027; new files 0640, dirs 0750');
   const zero = await runScript('umask', (c) => {
     c.process.user.umask = 0;
   });
-  if (ok(t, zero)) t.equal(zero.stdout, '0000\n');
+  if (ranOk(t, zero)) t.equal(zero.stdout, '0000\n');
   const dflt = await runScript('umask', (c) => {
     delete c.process.user.umask;
   });
-  if (ok(t, dflt)) t.equal(dflt.stdout, '0022\n', 'without umask: 0022');
+  if (ranOk(t, dflt)) t.equal(dflt.stdout, '0022\n', 'without umask: 0022');
 });
 
 // ---------------------------------------------------------------------------
@@ -121,13 +117,13 @@ t.test('process.cwd: the process starts there', { skip: rootSkip }, async (t) =>
   const r = await runScript('pwd; echo "PWD=$PWD"', (c) => {
     c.process.cwd = '/tmp';
   });
-  if (ok(t, r)) t.equal(r.stdout, '/tmp\nPWD=/tmp\n');
+  if (ranOk(t, r)) t.equal(r.stdout, '/tmp\nPWD=/tmp\n');
   const dir = scriptDir({});
   const inMount = await runScript('pwd', (c) => {
     c.mounts.push(bindRo(dir, '/opt/work'));
     c.process.cwd = '/opt/work';
   });
-  if (ok(t, inMount)) t.equal(inMount.stdout, '/opt/work\n', 'a cwd inside a bind mount');
+  if (ranOk(t, inMount)) t.equal(inMount.stdout, '/opt/work\n', 'a cwd inside a bind mount');
 });
 
 t.test('process.cwd: a cwd the image does not have is a clear error', { skip: rootSkip }, async (t) => {
@@ -150,7 +146,7 @@ t.test('process.env: the exact environment, in order, nothing added', { skip: ro
     c.process.env = env;
   });
   const r = ociish(['run', '--bundle', bundle, uniqueId('env')]);
-  if (ok(t, r)) t.equal(r.stdout, env.map((e) => `${e}\n`).join(''));
+  if (ranOk(t, r)) t.equal(r.stdout, env.map((e) => `${e}\n`).join(''));
   t.equal(r.stderr, '');
 });
 
@@ -160,14 +156,14 @@ t.test('process.env: HOME is set from the user\'s passwd entry when env has none
     c.process.env = ['PATH=/usr/bin:/bin'];
   });
   const r = ociish(['run', '--bundle', bundle, uniqueId('home')]);
-  if (ok(t, r)) t.equal(r.stdout, 'PATH=/usr/bin:/bin\nHOME=/root\n');
+  if (ranOk(t, r)) t.equal(r.stdout, 'PATH=/usr/bin:/bin\nHOME=/root\n');
 });
 
 t.test('PATH lookup: args[0] "sh" is found through the container\'s PATH', { skip: rootSkip }, async (t) => {
   const r = await runScript('echo "ran $0"', (c) => {
     c.process.env = ['PATH=/nowhere:/bin'];
   });
-  if (ok(t, r)) t.equal(r.stdout, 'ran sh\n');
+  if (ranOk(t, r)) t.equal(r.stdout, 'ran sh\n');
 });
 
 t.test('PATH lookup: a custom PATH finds a script in a bind-mounted dir, in PATH order', { skip: rootSkip }, async (t) => {
@@ -184,7 +180,7 @@ t.test('PATH lookup: a custom PATH finds a script in a bind-mounted dir, in PATH
     c.process.args = ['myscript', 'a', 'b c'];
   });
   const r = ociish(['run', '--bundle', bundle, uniqueId('path')]);
-  if (ok(t, r)) t.equal(r.stdout, 'second: /opt/second/myscript a b c\n', 'the first executable match; the args as given');
+  if (ranOk(t, r)) t.equal(r.stdout, 'second: /opt/second/myscript a b c\n', 'the first executable match; the args as given');
 
   const shadow = await makeBundle((c) => {
     c.mounts.push(bindRo(first, '/opt/first'));
@@ -192,7 +188,7 @@ t.test('PATH lookup: a custom PATH finds a script in a bind-mounted dir, in PATH
     c.process.args = ['hostname'];
   });
   const r2 = ociish(['run', '--bundle', shadow, uniqueId('path')]);
-  if (ok(t, r2)) t.equal(r2.stdout, 'shadowed hostname\n', 'an earlier PATH entry wins over /bin/hostname');
+  if (ranOk(t, r2)) t.equal(r2.stdout, 'shadowed hostname\n', 'an earlier PATH entry wins over /bin/hostname');
 });
 
 // ---------------------------------------------------------------------------
@@ -205,7 +201,7 @@ t.test('process.rlimits: RLIMIT_NOFILE and RLIMIT_CORE soft/hard', { skip: rootS
       { type: 'RLIMIT_CORE', soft: 4096, hard: 8192 },
     ];
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const lines = r.stdout.split('\n');
   t.same(lines.slice(0, 4), ['100', '200', '8', '16'], 'ulimit -n/-Hn in files, -c/-Hc in 512-byte blocks');
   t.match(r.stdout, /^Max core file size\s+4096\s+8192\s+bytes\s*$/m);
@@ -221,7 +217,7 @@ t.test('process.noNewPrivileges: NoNewPrivs 1 when true, 0 when false or absent'
       if (value === undefined) delete c.process.noNewPrivileges;
       else c.process.noNewPrivileges = value;
     });
-    if (ok(t, r)) t.equal(field(r.stdout, 'NoNewPrivs'), expected, `noNewPrivileges ${String(value)}`);
+    if (ranOk(t, r)) t.equal(field(r.stdout, 'NoNewPrivs'), expected, `noNewPrivileges ${String(value)}`);
   }
 });
 
@@ -233,7 +229,7 @@ t.test('capabilities: NET_ADMIN+KILL in all five sets, ambient raised', { skip: 
   const r = await runScript(CAPS_SCRIPT, (c) => {
     c.process.capabilities = { bounding: set, effective: set, permitted: set, inheritable: set, ambient: set };
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const mask = hex(CAP.NET_ADMIN, CAP.KILL);
   t.equal(mask, '0000000000001020');
   t.same(fields(r.stdout, CAP_FIELDS), { CapInh: mask, CapPrm: mask, CapEff: mask, CapBnd: mask, CapAmb: mask });
@@ -244,7 +240,7 @@ t.test('capabilities: the bounding set limits what root gets', { skip: rootSkip 
   const r = await runScript(CAPS_SCRIPT, (c) => {
     c.process.capabilities = { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const kill = hex(CAP.KILL);
   t.same(fields(r.stdout, CAP_FIELDS), { CapInh: hex(), CapPrm: kill, CapEff: kill, CapBnd: kill, CapAmb: hex() });
 });
@@ -253,7 +249,7 @@ t.test('capabilities: no capabilities object leaves root with the runtime\'s ful
   const r = await runScript(CAPS_SCRIPT, (c) => {
     delete c.process.capabilities;
   });
-  if (!ok(t, r)) return;
+  if (!ranOk(t, r)) return;
   const full = field(hostStatus, 'CapBnd')!;
   t.match(full, /^[0-9a-f]{16}$/);
   t.not(full, hex(CAP.AUDIT_WRITE, CAP.KILL, CAP.NET_BIND_SERVICE), 'differs from the default config\'s three');
@@ -267,7 +263,7 @@ t.test('capabilities: a non-root user keeps them after setuid (effective, usable
     c.process.user = { uid: 1000, gid: 1000 };
     c.process.capabilities = { bounding: set, effective: set, permitted: set, inheritable: set, ambient: set };
   });
-  if (ok(t, r)) {
+  if (ranOk(t, r)) {
     const mask = hex(CAP.CHOWN, CAP.KILL, CAP.NET_ADMIN);
     t.equal(r.stdout.split('\n')[0], '1000');
     t.same(fields(r.stdout, CAP_FIELDS), { CapInh: mask, CapPrm: mask, CapEff: mask, CapBnd: mask, CapAmb: mask });
@@ -278,7 +274,7 @@ t.test('capabilities: a non-root user keeps them after setuid (effective, usable
     c.process.user = { uid: 1000, gid: 1000 };
     c.process.capabilities = { bounding: set, effective: [], permitted: [] };
   });
-  if (ok(t, none)) {
+  if (ranOk(t, none)) {
     t.same(fields(none.stdout, ['CapPrm', 'CapEff', 'CapAmb']), { CapPrm: hex(), CapEff: hex(), CapAmb: hex() });
     t.match(none.stdout, /^chown denied$/m);
   }
@@ -313,12 +309,12 @@ t.test('process.oomScoreAdj: /proc/self/oom_score_adj', { skip: rootSkip }, asyn
   const r = await runScript('cat /proc/self/oom_score_adj', (c) => {
     c.process.oomScoreAdj = 500;
   });
-  if (ok(t, r)) t.equal(r.stdout, '500\n');
+  if (ranOk(t, r)) t.equal(r.stdout, '500\n');
   const inherited = fs.readFileSync('/proc/self/oom_score_adj', 'utf8');
   const dflt = await runScript('cat /proc/self/oom_score_adj', (c) => {
     delete c.process.oomScoreAdj;
   });
-  if (ok(t, dflt)) t.equal(dflt.stdout, inherited, 'absent: the runtime\'s own value');
+  if (ranOk(t, dflt)) t.equal(dflt.stdout, inherited, 'absent: the runtime\'s own value');
 });
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
@@ -332,7 +328,7 @@ t.test('linux.sysctl: net.ipv4.ip_forward=1 in the container\'s netns with the d
     t.ok(c.linux.readonlyPaths.includes('/proc/sys'), 'the default config has /proc/sys read-only');
   });
   t.equal(r.stderr, '');
-  if (ok(t, r)) t.equal(r.stdout, '1\n', 'reads 1 inside');
+  if (ranOk(t, r)) t.equal(r.stdout, '1\n', 'reads 1 inside');
   t.equal(fs.readFileSync(IP_FORWARD, 'utf8'), before, 'the host value is unchanged');
 });
 
@@ -342,7 +338,7 @@ t.test('linux.sysctl: net.ipv4.ip_forward=1 when /proc/sys is not read-only', { 
     c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
     c.linux.readonlyPaths = c.linux.readonlyPaths.filter((p: string) => p !== '/proc/sys');
   });
-  if (ok(t, r)) t.equal(r.stdout, '1\n');
+  if (ranOk(t, r)) t.equal(r.stdout, '1\n');
   t.equal(fs.readFileSync(IP_FORWARD, 'utf8'), before, 'the host value is unchanged');
 });
 
@@ -376,7 +372,7 @@ t.test('hostname and domainname', { skip: rootSkip }, async (t) => {
     c.hostname = name;
     c.domainname = 'example.test';
   });
-  if (ok(t, r)) t.equal(r.stdout, `${name}\n${name}\nexample.test\n`);
+  if (ranOk(t, r)) t.equal(r.stdout, `${name}\n${name}\nexample.test\n`);
   const hostName = fs.readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
   t.not(hostName, name, 'the host keeps its own name');
 });

@@ -4,26 +4,15 @@
 // expected values here are written from the spec and mount(8)/mount_setattr(2),
 // not copied from the implementation's tables.
 import t from 'tap';
-import { ConfigError } from '../../lib/errors';
 import { constants } from '../../lib/native';
 import { parseMountOptions, type MountOptions } from '../../lib/plan/mount-options';
+import { configError } from '../helpers/errors';
 
 const M = constants.mount;
 const POINTER = '/mounts/3';
 const ATIME_MASK = M.MOUNT_ATTR__ATIME;
 
 const parse = (options: string[], type: string | undefined = 'tmpfs'): MountOptions => parseMountOptions(options, type, POINTER);
-
-/** The ConfigError `fn` throws; anything else (or nothing) fails. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown');
-}
 
 const NONE: MountOptions = { bind: false, recursive: false, flags: 0, propagation: 0, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0, data: '' };
 const BIND: MountOptions = { ...NONE, bind: true, flags: M.MS_BIND };

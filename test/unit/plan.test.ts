@@ -7,10 +7,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultSpec } from '../../lib/bundle/default-spec';
 import type { CgroupLayout } from '../../lib/cgroups/hierarchies';
-import { ConfigError } from '../../lib/errors';
 import { constants } from '../../lib/native';
 import { buildPlan, describeStep, encodePlan, type HostFacts, type Plan, type Step, type StepKind } from '../../lib/plan';
 import { parseConfig } from '../../lib/spec';
+import { configError } from '../helpers/errors';
 
 // Raw JSON as a test edits it.
 type Raw = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -55,16 +55,6 @@ function plan(edit: (c: Raw) => void = () => {}, host: HostFacts = ROOT_HOST, op
   const raw = defaultSpec({ cgroupNamespace: false, ...opts }) as Raw;
   edit(raw);
   return buildPlan(parseConfig(raw), { bundle, host });
-}
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown');
 }
 
 const kinds = (p: Plan): StepKind[] => p.steps.map((s) => s.kind);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../../lib/errors';
 import { NOT_SUPPORTED_YET, RLIM_INFINITY, loadBundleConfig, parseConfig, parseProcess } from '../../lib/spec';
+import { configError } from '../helpers/errors';
 
 // Raw JSON as a test edits it.
 type Raw = any;
@@ -14,17 +15,6 @@ type Raw = any;
 // Compiled to dist/test/unit; the fixtures stay in the source tree.
 const FIXTURES = resolve(__dirname, '../../../test/unit/fixtures/spec');
 const fixture = (name: string): Raw => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
-
-/** The ConfigError `fn` throws; anything else (or no error) fails the test. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown');
-}
 
 function rejects(tt: tap.Test, fn: () => unknown, pointer: string, reason: string): void {
   const err = configError(fn);
