@@ -26,7 +26,12 @@
       "cflags_cc!": ["-fno-exceptions"],
       # -fno-tree-loop-distribute-patterns: no memcpy/strlen calls made up from
       # loops; the container child (csrc/child) must call nothing from libc.
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fno-strict-aliasing", "-fno-tree-loop-distribute-patterns"]
+      # -fvisibility=hidden: calls between the child's functions are direct,
+      # not through the PLT (only the module's init is exported).
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fno-strict-aliasing", "-fno-tree-loop-distribute-patterns", "-fvisibility=hidden"],
+      # Resolve every symbol at load: a lazy PLT binding in the child would run
+      # the dynamic linker on the parent thread's TLS.
+      "ldflags": ["-Wl,-z,now"]
     }
   ]
 }

@@ -7,6 +7,7 @@
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("constants", ociish::Constants(env));
+  ociish::InitErrors(env, exports);
   ociish::InitNamespaces(env, exports);
   ociish::InitMount(env, exports);
   ociish::InitFiles(env, exports);

@@ -2,6 +2,7 @@
 #pragma once
 #include <napi.h>
 namespace ociish {
+void InitErrors(Napi::Env env, Napi::Object exports);
 void InitNamespaces(Napi::Env env, Napi::Object exports);
 void InitMount(Napi::Env env, Napi::Object exports);
 void InitFiles(Napi::Env env, Napi::Object exports);

@@ -4,7 +4,9 @@
 #include <linux/sched.h>
 #include <signal.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -142,7 +144,7 @@ Arena* BuildArena(Napi::Env env, const uint8_t* plan, size_t len) {
   void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (base == MAP_FAILED) ThrowErrno(env, "mmap");
   Unpoison(base, size);
-  mprotect(base, page, PROT_NONE);  // stack overflow faults instead of writing into the plan
+  mprotect(base, page, PROT_NONE);  // the init stack overflows into a fault, not into other memory
   Arena* a = new Arena;
   a->base = base;
   a->size = size;
@@ -176,7 +178,25 @@ void FreeArena(Arena* a) {
   delete a;
 }
 
-// spawn(plan: Buffer, cloneFlags: number, cgroupFd: number) ->
+// While a child shares our memory it must not be ptraced or read through
+// /proc by anyone but us; "dumpable" belongs to the memory map, so it is
+// cleared here, in the runtime, while any child lives in an arena, and
+// restored when the last arena is released.
+int live_arenas = 0;
+int saved_dumpable = 1;
+
+void ArenaInUse() {
+  if (live_arenas++ == 0) {
+    saved_dumpable = prctl(PR_GET_DUMPABLE);
+    prctl(PR_SET_DUMPABLE, 0);
+  }
+}
+
+void ArenaDone() {
+  if (--live_arenas == 0) prctl(PR_SET_DUMPABLE, saved_dumpable);
+}
+
+// spawn(plan: Buffer, cloneFlags: number, cgroupFd: number, minFd: number) ->
 //   { pid, pidfd, syncFd, arena }
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -184,6 +204,10 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Buffer<uint8_t> plan = info[0].As<Napi::Buffer<uint8_t>>();
   uint64_t ns_flags = (uint64_t)IntArg(info, 1, "cloneFlags");
   int cgroup_fd = (int)IntArg(info, 2, "cgroupFd");
+  // The fds handed to the container (stdio, --preserve-fds) end below min_fd;
+  // the child keeps its own above it.
+  int min_fd = info.Length() > 3 ? (int)IntArg(info, 3, "minFd") : 3;
+  if (min_fd < 3) min_fd = 3;
 
   Arena* arena = BuildArena(env, plan.Data(), plan.Length());
   int sv[2];
@@ -192,8 +216,21 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     FreeArena(arena);
     ThrowError(env, err, "socketpair");
   }
+  if (sv[1] < min_fd) {
+    int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, min_fd);
+    int err = errno;
+    close(sv[1]);
+    if (moved < 0) {
+      close(sv[0]);
+      FreeArena(arena);
+      ThrowError(env, err, "fcntl");
+    }
+    sv[1] = moved;
+  }
+  arena->context->min_fd = min_fd;
   arena->context->sync_fd = sv[1];
   arena->context->parent_sync_fd = sv[0];
+  ArenaInUse();
 
   int pidfd = -1;
   struct clone_args args = {};
@@ -214,6 +251,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   if (pid < 0) {
     close(sv[0]);
     FreeArena(arena);
+    ArenaDone();
     ThrowError(env, (int)-pid, "clone3");
   }
 
@@ -232,6 +270,7 @@ Napi::Value ReleaseArena(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsExternal()) throw Napi::TypeError::New(info.Env(), "argument 'arena' must be a spawn arena");
   Arena* a = info[0].As<Napi::External<Arena>>().Data();
   if (a->base) {
+    ArenaDone();
     Unmap(a->base, a->size);
     a->base = nullptr;
   }

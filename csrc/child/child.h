@@ -25,6 +25,9 @@ constexpr int kStepDone = 1;
 int open_in_root(int root_fd, const char* path, int flags);
 int mkdirs_in_root(int root_fd, const char* path, int last_kind, int* out_fd);
 int fd_path(int fd, char* buf, unsigned long cap);
+// Moves an fd the child keeps to c->min_fd or above (CLOEXEC), out of the
+// range --preserve-fds hands to the container; returns the new fd or -errno.
+int keep_fd(ChildContext* c, int fd);
 
 int step_setns(ChildContext* c, const Step* s);
 int step_unshare(ChildContext* c, const Step* s);
@@ -56,6 +59,10 @@ int step_no_new_privs(ChildContext* c, const Step* s);
 int step_chdir(ChildContext* c, const Step* s);
 int step_exec(ChildContext* c, const Step* s);
 int step_fork_init(ChildContext* c, const Step* s);
+int step_mkdir(ChildContext* c, const Step* s);
+
+// /proc/self/setgroups says "deny".
+bool setgroups_denied();
 
 // Sync socket messages.
 int send_msg(int fd, uint32_t kind, int32_t step, int64_t value);

@@ -9,6 +9,7 @@
 __asm__(
     ".text\n"
     ".globl ociish_clone3_run\n"
+    ".hidden ociish_clone3_run\n"
     ".type ociish_clone3_run,@function\n"
     "ociish_clone3_run:\n"
     "  push %r12\n"
@@ -36,6 +37,7 @@ __asm__(
 __asm__(
     ".text\n"
     ".globl ociish_clone3_run\n"
+    ".hidden ociish_clone3_run\n"
     ".type ociish_clone3_run,%function\n"
     "ociish_clone3_run:\n"
     "  mov x9, x2\n"

@@ -28,10 +28,18 @@ int open_in_root(int root_fd, const char* path, int flags) {
   how.flags = (uint64_t)(flags | O_CLOEXEC);
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   long r;
+  int tries = 0;
   do {
     r = sys(SYS_openat2, root_fd, path, &how, sizeof how);
-  } while (r == -EAGAIN || r == -EINTR);  // EAGAIN: a concurrent rename; retry
+  } while ((r == -EAGAIN && ++tries < 32) || r == -EINTR);  // EAGAIN: a concurrent rename
   return (int)r;
+}
+
+int keep_fd(ChildContext* c, int fd) {
+  if (fd < 0 || fd >= c->min_fd) return fd;
+  long moved = sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, c->min_fd);
+  sys(SYS_close, fd);
+  return (int)moved;
 }
 
 int fd_path(int fd, char* buf, unsigned long cap) {

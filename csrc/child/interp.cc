@@ -59,6 +59,7 @@ StepFn step_fn(uint32_t op) {
     case STEP_BARRIER: return step_barrier;
     case STEP_EXEC: return step_exec;
     case STEP_FORK_INIT: return step_fork_init;
+    case STEP_MKDIR: return step_mkdir;
   }
   return nullptr;
 }
@@ -110,9 +111,8 @@ int run_plan(void* context) {
   sys(SYS_close, c->parent_sync_fd);
   reset_signals();
   sys(SYS_umask, 0);  // device and file modes exactly as asked; UMASK sets the process's
-  // The child shares the runtime's memory until execve: keep other processes
-  // (the container's own, once it has some) from ptracing or reading it.
-  sys(SYS_prctl, PR_SET_DUMPABLE, 0);
+  // Not dumpable while it shares the runtime's memory: spawn.cc sets that
+  // on the shared memory map before the clone.
   return run_steps(c, 0);
 }
 

@@ -24,7 +24,7 @@
   X(UNSHARE, 2)         /* ints[flags] */                                                    \
   X(SYNC_IDMAPS, 3)     /* ask the parent to write uid/gid maps, wait for its go */           \
   X(SET_ROOT_IDS, 4)    /* become uid/gid 0 of the new user namespace */                     \
-  X(ROOTFS, 5)          /* ints[host propagation] strs[rootfs]: bind rootfs, open root fd */ \
+  X(ROOTFS, 5)          /* ints[propagation] strs[rootfs,private parent]: bind, open root */ \
   X(MOUNT, 6)           /* ints[flags,propagation,attr_set,attr_clr,rattr_set,rattr_clr,    \
                                 create] */                                                   \
                         /* strs[source,dest,fstype,data] */                                  \
@@ -48,7 +48,8 @@
   X(CHDIR, 24)          /* ints[soft] strs[path] */                                          \
   X(BARRIER, 25)        /* tell the parent we are ready, wait for its go */                  \
   X(EXEC, 26)           /* ints[preserved fds,path lookup] groups[args,env,path dirs] */ \
-  X(FORK_INIT, 27)      /* clone the container's init (CLONE_PARENT), which runs the rest */
+  X(FORK_INIT, 27)      /* clone the container's init (CLONE_PARENT), which runs the rest */ \
+  X(MKDIR, 28)          /* strs[dest]: create a directory (and parents) inside the root */
 
 enum StepOp : uint32_t {
 #define OCIISH_STEP_ENUM(name, value) STEP_##name = value,
@@ -63,7 +64,8 @@ enum StepOp : uint32_t {
   X(GO, 3)      /* parent: carry on */                      \
   X(READY, 4)   /* child: waiting at the start barrier */   \
   X(ABORT, 5)   /* parent: give up (value=errno) */  \
-  X(PID, 6)     /* child: FORK_INIT made the init, value=its pid */
+  X(PID, 6)     /* child: FORK_INIT made the init, value=its pid */ \
+  X(EXEC, 7)    /* child: setup done, execve next (EOF without it: setup died) */
 
 enum MsgKind : uint32_t {
 #define OCIISH_MSG_ENUM(name, value) MSG_##name = value,
@@ -93,6 +95,7 @@ struct Step {
 struct ChildContext {
   const Step* steps;
   uint32_t nsteps;
+  int min_fd;         // fds the child keeps open sit at or above this (past --preserve-fds)
   int sync_fd;        // child's end of the sync socket (CLOEXEC)
   int parent_sync_fd; // the parent's end: closed first, so the child sees EOF if the parent dies
   int root_fd;        // O_PATH fd of the rootfs, set by ROOTFS

@@ -66,14 +66,13 @@ int step_mknod(ChildContext* c, const Step* s) {
     m = sys(SYS_mknodat, parent, name, mode, dev);
   }
   if (m == -EEXIST) {
-    // An existing node is fine only if it is the same device.
+    // An existing node is fine only if it is the same device; it is left as
+    // it is (it may be the image's, or a bind's).
     struct stat st;
     m = sys(SYS_newfstatat, parent, name, &st, AT_SYMLINK_NOFOLLOW);
     if (m == 0 && ((st.st_mode & S_IFMT) != (mode & S_IFMT) || st.st_rdev != dev)) m = -EEXIST;
-    if (m == 0 && bind) {  // a bind already there: leave its owner alone
-      sys(SYS_close, parent);
-      return 0;
-    }
+    sys(SYS_close, parent);
+    return (int)m;
   }
   if (m == 0 && !bind) m = sys(SYS_fchownat, parent, name, uid, gid, AT_SYMLINK_NOFOLLOW);
   if (m == 0 && !bind) m = sys(SYS_fchmodat, parent, name, mode & 07777, 0);
@@ -100,14 +99,27 @@ int step_write_file(ChildContext* c, const Step* s) {
   long fs_magic = (long)s->ints[1];
   const char* path = s->groups[0][0];
   const char* content = s->groups[0][1];
-  long fd = in_root ? open_in_root(c->root_fd, path, O_WRONLY) : sys(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  // Opened O_PATH first: the filesystem is checked before anything that
+  // could block (a FIFO the image put there) or write to the wrong file.
+  long fd = in_root ? open_in_root(c->root_fd, path, O_PATH) : sys(SYS_openat, AT_FDCWD, path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return (int)fd;
   long r = 0;
+  struct statfs st;
+  struct stat sb;
   if (fs_magic) {
     // e.g. a sysctl must land in the container's procfs, not in an image file.
-    struct statfs st;
     r = sys(SYS_fstatfs, fd, &st);
     if (r == 0 && (long)st.f_type != fs_magic) r = -EXDEV;
+  }
+  if (r == 0) r = sys(SYS_fstat, fd, &sb);
+  if (r == 0 && !S_ISREG(sb.st_mode)) r = -EINVAL;
+  if (r == 0) {
+    char self[64];
+    fd_path((int)fd, self, sizeof self);
+    long wfd = sys(SYS_openat, AT_FDCWD, self, O_WRONLY | O_CLOEXEC);
+    sys(SYS_close, fd);
+    if (wfd < 0) return (int)wfd;
+    fd = wfd;
   }
   size_t len = slen(content), done = 0;
   while (r == 0 && done < len) {

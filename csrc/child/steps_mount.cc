@@ -38,24 +38,33 @@ const char* nonempty(const char* s) { return s && s[0] ? s : nullptr; }
 int step_rootfs(ChildContext* c, const Step* s) {
   long propagation = (long)s->ints[0];
   const char* rootfs = s->groups[0][0];
-  // Our mounts must not reach the host: make the whole tree slave (or the
-  // configured rootfsPropagation) before anything is mounted.
+  const char* private_parent = nonempty(s->groups[0][1]);
+  // The whole tree gets the configured propagation (rslave by default) before
+  // anything is mounted, so our mounts do not reach the host.
   long r = sys_mount(nullptr, "/", nullptr, MS_REC | propagation, nullptr);
   if (r < 0) return (int)r;
-  r = sys_mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr);
-  if (r < 0) return (int)r;
-  if (propagation & MS_SHARED) {
-    // pivot_root refuses a new root whose parent mount is shared: bind once
-    // more on top of a private copy.
-    r = sys_mount(nullptr, rootfs, nullptr, MS_PRIVATE, nullptr);
-    if (r < 0) return (int)r;
-    r = sys_mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr);
+  // Under a shared "/", the mount holding the rootfs is made private first,
+  // as runc does: the rootfs bind must not propagate to the host, and
+  // pivot_root refuses a new root whose parent mount is shared.
+  if (private_parent) {
+    r = sys_mount(nullptr, private_parent, nullptr, MS_PRIVATE, nullptr);
     if (r < 0) return (int)r;
   }
+  r = sys_mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr);
+  if (r < 0) return (int)r;
   r = sys(SYS_openat, AT_FDCWD, rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (r < 0) return (int)r;
+  r = keep_fd(c, (int)r);
   if (r < 0) return (int)r;
   c->root_fd = (int)r;
   return 0;
+}
+
+int step_mkdir(ChildContext* c, const Step* s) {
+  int fd;
+  int r = mkdirs_in_root(c->root_fd, s->groups[0][0], 1, &fd);
+  if (r == 0) sys(SYS_close, fd);
+  return r;
 }
 
 int step_mount(ChildContext* c, const Step* s) {
@@ -134,6 +143,11 @@ int step_mask(ChildContext* c, const Step* s) {
         sys(SYS_close, nfd);
         sys(SYS_close, fd);
         return (int)r;
+      }
+      nfd = keep_fd(c, (int)nfd);
+      if (nfd < 0) {
+        sys(SYS_close, fd);
+        return (int)nfd;
       }
       c->devnull_fd = (int)nfd;
     }

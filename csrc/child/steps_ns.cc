@@ -20,31 +20,32 @@ int step_setns(ChildContext*, const Step* s) {
 
 int step_unshare(ChildContext*, const Step* s) { return (int)sys(SYS_unshare, (long)s->ints[0]); }
 
+namespace {
+
+// Tells the parent `kind` and waits for its GO (or ABORT with an errno).
+int handshake(ChildContext* c, uint32_t kind) {
+  int r = send_msg(c->sync_fd, kind, (int32_t)c->step, 0);
+  if (r < 0) return r;
+  SyncMsg m;
+  r = recv_msg(c->sync_fd, &m);
+  if (r < 0) return r;
+  if (m.kind == MSG_ABORT) return -(int)m.value;
+  return m.kind == MSG_GO ? 0 : -EPROTO;
+}
+
+}  // namespace
+
 // The parent writes /proc/<pid>/{uid,gid}_map; we wait until it has.
-int step_sync_idmaps(ChildContext* c, const Step*) {
-  int r = send_msg(c->sync_fd, MSG_IDMAPS, 0, 0);
-  if (r < 0) return r;
-  SyncMsg m;
-  r = recv_msg(c->sync_fd, &m);
-  if (r < 0) return r;
-  if (m.kind == MSG_ABORT) return -(int)m.value;
-  return m.kind == MSG_GO ? 0 : -EPROTO;
-}
+int step_sync_idmaps(ChildContext* c, const Step*) { return handshake(c, MSG_IDMAPS); }
 
-int step_barrier(ChildContext* c, const Step*) {
-  int r = send_msg(c->sync_fd, MSG_READY, 0, 0);
-  if (r < 0) return r;
-  SyncMsg m;
-  r = recv_msg(c->sync_fd, &m);
-  if (r < 0) return r;
-  if (m.kind == MSG_ABORT) return -(int)m.value;
-  return m.kind == MSG_GO ? 0 : -EPROTO;
-}
+int step_barrier(ChildContext* c, const Step*) { return handshake(c, MSG_READY); }
 
-// Files created from here on belong to root of the new user namespace.
+// Files created from here on belong to root of the (new or joined) user
+// namespace, as runc does after joining one.
 int step_set_root_ids(ChildContext*, const Step* s) {
   bool set_groups = s->nints > 0 && s->ints[0] != 0;
   long r = set_groups ? sys(SYS_setgroups, 0, 0) : 0;
+  if (r == -EPERM && setgroups_denied()) r = 0;
   if (r == 0) r = sys(SYS_setresgid, 0, 0, 0);
   if (r == 0) r = sys(SYS_setresuid, 0, 0, 0);
   return (int)r;

@@ -30,8 +30,6 @@ int step_cap_bounding(ChildContext*, const Step* s) {
   return 0;
 }
 
-namespace {
-
 // A user namespace whose setgroups is "deny" (made by an unprivileged
 // process, or joined) refuses setgroups(2) for good.
 bool setgroups_denied() {
@@ -42,8 +40,6 @@ bool setgroups_denied() {
   sys(SYS_close, fd);
   return n >= 4 && buf[0] == 'd' && buf[1] == 'e' && buf[2] == 'n' && buf[3] == 'y';
 }
-
-}  // namespace
 
 // setgroups, setresgid, setresuid, keeping the permitted set (CAPS sets the rest).
 // Where setgroups is denied, an empty group list is simply not set (as runc);
@@ -103,7 +99,7 @@ int step_chdir(ChildContext* c, const Step* s) {
   return r;
 }
 
-int step_exec(ChildContext*, const Step* s) {
+int step_exec(ChildContext* c, const Step* s) {
   long preserved = (long)s->ints[0];
   bool lookup = s->ints[1] != 0;
   char* const* argv = s->groups[0];
@@ -116,6 +112,10 @@ int step_exec(ChildContext*, const Step* s) {
   // Node marks its stdio close-on-exec; stdio and preserved fds must reach
   // the container (the fd flag is ours, the open file stays untouched).
   for (long fd = 0; fd < 3 + preserved; fd++) sys(SYS_fcntl, fd, F_SETFD, 0);
+  // From here only execve can fail: tell the parent, so that an EOF without
+  // this message means the setup died (killed) rather than exec'd.
+  r = send_msg(c->sync_fd, MSG_EXEC, (int32_t)c->step, 0);
+  if (r < 0) return (int)r;
   uint64_t empty = 0;
   sys(SYS_rt_sigprocmask, SIG_SETMASK, &empty, 0, 8);
   const char* file = argv[0];

@@ -49,9 +49,12 @@ function unescape(s: string): string {
 
 export function parseCgroupLayout(mode: CgroupMode, root: string, mountinfo: string, procCgroup: string): CgroupLayout {
   const own = new Map<string, string>(); // "cpu,cpuacct" or "" (v2) -> path
+  const controllerNames = new Set<string>(); // every controller /proc/self/cgroup names
   for (const line of procCgroup.split('\n')) {
     const m = /^\d+:([^:]*):(.*)$/.exec(line);
-    if (m) own.set(m[1]!.split(',').sort().join(','), m[2]!);
+    if (!m) continue;
+    own.set(m[1]!.split(',').sort().join(','), m[2]!);
+    for (const name of m[1]!.split(',')) if (name) controllerNames.add(name);
   }
   const hierarchies: CgroupHierarchy[] = [];
   for (const line of mountinfo.split('\n')) {
@@ -61,7 +64,8 @@ export function parseCgroupLayout(mode: CgroupMode, root: string, mountinfo: str
     const [fstype, , superOptions = ''] = post.split(' ');
     if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
     if (mountPoint !== root && path.dirname(mountPoint) !== root) continue;
-    const controllers = fstype === 'cgroup' ? superOptions.split(',').filter((o) => !['rw', 'ro'].includes(o) && (o.startsWith('name=') || !o.includes('='))) : [];
+    // Super options mix controllers with others (rw, xattr, clone_children...).
+    const controllers = fstype === 'cgroup' ? superOptions.split(',').filter((o) => controllerNames.has(o)) : [];
     const key = controllers.slice().sort().join(',');
     const ownPath = own.get(key);
     if (ownPath === undefined) continue;

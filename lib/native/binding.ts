@@ -29,7 +29,7 @@ export interface NativeConstants {
   capabilities: Record<string, number>;
   mode: Record<'S_IFCHR' | 'S_IFBLK' | 'S_IFIFO' | 'S_IFREG' | 'S_IFDIR' | 'S_IFMT', number>;
   steps: Record<StepName, number>;
-  messages: Record<'ERROR' | 'IDMAPS' | 'GO' | 'READY' | 'ABORT' | 'PID', number>;
+  messages: Record<'ERROR' | 'IDMAPS' | 'GO' | 'READY' | 'ABORT' | 'PID' | 'EXEC', number>;
   plan: { MAGIC: number; VERSION: number; MAX_GROUPS: number };
 }
 
@@ -37,7 +37,7 @@ export type StepName =
   | 'SETNS' | 'UNSHARE' | 'SYNC_IDMAPS' | 'SET_ROOT_IDS' | 'ROOTFS' | 'MOUNT' | 'MKNOD' | 'SYMLINK' | 'MASK'
   | 'READONLY' | 'PIVOT_ROOT' | 'ROOT_READONLY' | 'ROOT_PROPAGATION' | 'HOSTNAME' | 'DOMAINNAME' | 'WRITE_FILE'
   | 'LOOPBACK_UP' | 'RLIMIT' | 'CAP_BOUNDING' | 'SET_USER' | 'CAPS' | 'UMASK' | 'NO_NEW_PRIVS' | 'CHDIR'
-  | 'BARRIER' | 'EXEC' | 'FORK_INIT';
+  | 'BARRIER' | 'EXEC' | 'FORK_INIT' | 'MKDIR';
 
 export interface NativeBinding {
   constants: NativeConstants;
@@ -67,8 +67,14 @@ export interface NativeBinding {
   recvSyncMsg(fd: number): SyncMessage | null | undefined;
   sendSyncMsg(fd: number, kind: number, step: number, value: number): void;
 
-  /** Clones the container child running the encoded plan. */
-  spawn(plan: Buffer, cloneFlags: number, cgroupFd: number): Spawned;
+  /** The name and text of an errno (positive), as the native errors give them. */
+  errnoText(errno: number): { code: string; message: string };
+
+  /**
+   * Clones the container child running the encoded plan. The fds the child
+   * keeps open sit at or above minFd (3 + the fds preserved for the container).
+   */
+  spawn(plan: Buffer, cloneFlags: number, cgroupFd: number, minFd?: number): Spawned;
   /** Frees a child's memory; only once it has exec'd or died. */
   releaseArena(arena: SpawnArena): void;
 }

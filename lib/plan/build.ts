@@ -4,7 +4,7 @@ import { ConfigError } from '../errors';
 import type { Spec } from '../spec';
 import { planDevices } from './devices';
 import { hostFacts, type HostFacts } from './host';
-import { planMounts, planPathHardening, planPivot, resolveRootfs } from './mounts';
+import { planCwd, planMounts, planPathHardening, planPivot, resolveRootfs } from './mounts';
 import { planNamespaces } from './namespaces';
 import { planProcess } from './process';
 import type { Plan } from './steps';
@@ -30,7 +30,8 @@ export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
   const steps = [
     ...ns.steps,
     ...planMounts(spec, opts.bundle, rootfs, host, ns),
-    ...planDevices(spec, ns),
+    ...planDevices(spec, ns, warnings),
+    ...planCwd(spec),
     ...planSysctl(spec, ns),
     ...planPathHardening(spec),
     ...planOomScoreAdj(spec),

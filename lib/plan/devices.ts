@@ -28,23 +28,30 @@ const DEFAULT_LINKS: { dest: string; target: string }[] = [
 
 const TYPE_BITS: Record<Device['type'], number> = { c: S.S_IFCHR, u: S.S_IFCHR, b: S.S_IFBLK, p: S.S_IFIFO };
 
-/** runc's rule: /dev is set up unless config.json binds the host's (or another) /dev. */
+/**
+ * runc's rule: /dev is set up unless config.json binds one (the host's, say);
+ * then nothing is created or changed in it, linux.devices included.
+ */
 function devIsBound(spec: Spec): boolean {
-  return (spec.mounts ?? []).some((m) => path.posix.normalize(m.destination) === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind')));
+  return (spec.mounts ?? []).some(
+    (m) => path.posix.normalize(m.destination).replace(/\/+$/, '') === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind')),
+  );
 }
 
-export function planDevices(spec: Spec, ns: NamespacePlan): Step[] {
+export function planDevices(spec: Spec, ns: NamespacePlan, warnings: string[]): Step[] {
   const inUserNs = ns.created.has('user') || ns.joined.has('user');
   const listed = spec.linux?.devices ?? [];
+  if (devIsBound(spec)) {
+    if (listed.length) warnings.push('/linux/devices: not created: /dev is a bind mount, whose nodes are used as they are (as runc)');
+    return [];
+  }
   const listedPaths = new Set(listed.map((d) => path.posix.normalize(d.path)));
   const steps: Step[] = [];
-  if (!devIsBound(spec)) {
-    for (const d of DEFAULT_DEVICES) {
-      if (listedPaths.has(d.path)) continue; // linux.devices overrides a default
-      steps.push({ kind: 'MKNOD', dest: d.path, mode: S.S_IFCHR | 0o666, major: d.major, minor: d.minor, uid: 0, gid: 0, bindFrom: inUserNs ? d.path : null, origin: '' });
-    }
-    for (const l of DEFAULT_LINKS) steps.push({ kind: 'SYMLINK', dest: l.dest, target: l.target, ignoreExisting: true, origin: '' });
+  for (const d of DEFAULT_DEVICES) {
+    if (listedPaths.has(d.path)) continue; // linux.devices overrides a default
+    steps.push({ kind: 'MKNOD', dest: d.path, mode: S.S_IFCHR | 0o666, major: d.major, minor: d.minor, uid: 0, gid: 0, bindFrom: inUserNs ? d.path : null, origin: '' });
   }
+  for (const l of DEFAULT_LINKS) steps.push({ kind: 'SYMLINK', dest: l.dest, target: l.target, ignoreExisting: true, origin: '' });
   listed.forEach((d, i) => {
     const fileMode = d.fileMode ?? 0o666;
     steps.push({

@@ -9,7 +9,7 @@ function layout(step: Step): { ints: Int[]; groups: string[][] } {
     case 'SETNS': return { ints: [step.nstype], groups: [[step.path]] };
     case 'UNSHARE': return { ints: [step.flags], groups: [] };
     case 'SET_ROOT_IDS': return { ints: [step.setGroups ? 1 : 0], groups: [] };
-    case 'ROOTFS': return { ints: [step.propagation], groups: [[step.rootfs]] };
+    case 'ROOTFS': return { ints: [step.propagation], groups: [[step.rootfs, step.privateParent]] };
     case 'MOUNT':
       return {
         ints: [step.flags, step.propagation, step.attrSet, step.attrClr, step.recAttrSet, step.recAttrClr, step.create],
@@ -19,7 +19,8 @@ function layout(step: Step): { ints: Int[]; groups: string[][] } {
       return { ints: [step.mode, step.major, step.minor, step.uid, step.gid, step.bindFrom ? 1 : 0], groups: [[step.dest, step.bindFrom ?? '']] };
     case 'SYMLINK': return { ints: [step.ignoreExisting ? 1 : 0], groups: [[step.target, step.dest]] };
     case 'MASK':
-    case 'READONLY': return { ints: [], groups: [[step.dest]] };
+    case 'READONLY':
+    case 'MKDIR': return { ints: [], groups: [[step.dest]] };
     case 'ROOT_PROPAGATION': return { ints: [step.flags], groups: [] };
     case 'HOSTNAME':
     case 'DOMAINNAME': return { ints: [], groups: [[step.name]] };

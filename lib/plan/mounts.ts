@@ -86,12 +86,25 @@ function flagsToAttrs(flags: number): number {
   return attrs;
 }
 
+/** The mount point of the mount that holds `dir` (itself, if it is one), from mountinfo. */
+export function mountPointOf(dir: string, mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8')): string {
+  const real = fs.realpathSync(dir);
+  let best = '/';
+  for (const line of mountinfo.split('\n')) {
+    const point = (line.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    const inside = real === point || real.startsWith(point.endsWith('/') ? point : `${point}/`);
+    if (point && inside && point.length > best.length) best = point;
+  }
+  return best;
+}
+
 export function planMounts(spec: Spec, bundle: string, rootfs: string, host: HostFacts, ns: NamespacePlan): Step[] {
   // An unbindable "/" would forbid binding the rootfs: that one is applied
   // after pivot_root only (planPivot re-applies every rootfsPropagation).
   const configured = spec.linux?.rootfsPropagation ? rootfsPropagationFlags(spec.linux.rootfsPropagation) : 0;
   const propagation = configured && !(configured & M.MS_UNBINDABLE!) ? configured : M.MS_SLAVE! | M.MS_REC!;
-  const steps: Step[] = [{ kind: 'ROOTFS', rootfs, propagation, origin: '/root/path' }];
+  const privateParent = propagation & M.MS_SHARED! ? mountPointOf(rootfs) : '';
+  const steps: Step[] = [{ kind: 'ROOTFS', rootfs, propagation, privateParent, origin: '/root/path' }];
   (spec.mounts ?? []).forEach((m, i) => {
     const origin = `/mounts/${i}`;
     if (m.type === 'cgroup') {
@@ -117,6 +130,11 @@ export function planMounts(spec: Spec, bundle: string, rootfs: string, host: Hos
     }));
   });
   return steps;
+}
+
+/** The cwd is created if the image lacks it, as runc does (after the mounts, so it may be in one). */
+export function planCwd(spec: Spec): Step[] {
+  return spec.process ? [{ kind: 'MKDIR', dest: spec.process.cwd, origin: '/process/cwd' }] : [];
 }
 
 /** Masked and read-only paths; before pivot_root, resolved inside the root. */

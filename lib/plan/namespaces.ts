@@ -1,5 +1,6 @@
 // Namespaces: which are created by clone3, which are joined by path (setns
 // in the child), and the uid/gid maps the parent writes.
+import { ConfigError } from '../errors';
 import { constants } from '../native';
 import type { IdMapping, NamespaceType, Spec } from '../spec';
 import type { HostFacts } from './host';
@@ -51,15 +52,24 @@ export function planNamespaces(spec: Spec, host: HostFacts): NamespacePlan {
   // then unshares. A pid (or time) namespace joined by setns or made by
   // unshare holds only the caller's children: then FORK_INIT clones the init.
   const unshareLater = (userNew && joined.size > 0) || joined.has('user');
-  const forkInit = joined.has('pid') || joined.has('time') || (unshareLater && (created.has('pid') || created.has('time')));
+  const forkInit = joined.has('pid') || (unshareLater && (created.has('pid') || created.has('time')));
   const cloneAll = !unshareLater && !forkInit;
+
+  // The kernel lets only a task that shares its memory with no one join a
+  // time namespace, and the child runs in the runtime's memory (CLONE_VM).
+  if (joined.has('time')) throw new ConfigError(`/linux/namespaces/${index('time')}/path`, 'joining an existing time namespace is not supported yet');
 
   const steps: Step[] = [];
   const join = (type: NamespaceType) => {
     const i = index(type);
     steps.push({ kind: 'SETNS', nstype: NAMESPACE_FLAGS[type], path: namespaces[i]!.path!, origin: `/linux/namespaces/${i}/path` });
   };
-  if (joined.has('user')) join('user');
+  if (joined.has('user')) {
+    join('user');
+    // As runc: become root of the joined namespace, so that what the setup
+    // creates belongs to it (and mkdir works where host root is unmapped).
+    steps.push({ kind: 'SET_ROOT_IDS', setGroups: true, origin: `/linux/namespaces/${index('user')}/path` });
+  }
   for (const t of joined) if (t !== 'user') join(t);
   if (!cloneAll && newFlags) steps.push({ kind: 'UNSHARE', flags: newFlags, origin: '/linux/namespaces' });
 

@@ -7,7 +7,13 @@ export type Step = (
   | { kind: 'UNSHARE'; flags: number }
   | { kind: 'SYNC_IDMAPS' }
   | { kind: 'SET_ROOT_IDS'; setGroups: boolean }
-  | { kind: 'ROOTFS'; rootfs: string; propagation: number }
+  | {
+      kind: 'ROOTFS';
+      rootfs: string;
+      propagation: number;
+      /** the mount holding the rootfs, made private first under a shared "/" ('' if not) */
+      privateParent: string;
+    }
   | {
       kind: 'MOUNT';
       source: string;
@@ -55,6 +61,7 @@ export type Step = (
   | { kind: 'EXEC'; args: string[]; env: string[]; pathDirs: string[] | null; preservedFds: number }
   /** Clone the container's init into a joined or unshared pid namespace; it runs the rest. */
   | { kind: 'FORK_INIT' }
+  | { kind: 'MKDIR'; dest: string }
 ) & { origin: string };
 
 export type StepKind = Step['kind'];
@@ -106,5 +113,6 @@ export function describeStep(step: Step): { operation: string; path: string | un
     case 'BARRIER': return { operation: 'wait for start', path: undefined };
     case 'EXEC': return { operation: 'exec', path: step.args[0] };
     case 'FORK_INIT': return { operation: 'clone the container init', path: undefined };
+    case 'MKDIR': return { operation: 'mkdir', path: step.dest };
   }
 }

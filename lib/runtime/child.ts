@@ -1,7 +1,6 @@
 // Drives the native spawn core for one container process: clones the child,
 // answers its requests (uid/gid maps), and turns a failed step into a
 // StepError that names the operation, the path and the config.json location.
-import * as util from 'node:util';
 import { StepError } from '../errors';
 import { constants, native, type ExitStatus, type Spawned } from '../native';
 import { describeStep, encodePlan, type Plan, type Step } from '../plan';
@@ -15,10 +14,6 @@ export interface ContainerProcess {
   exited: Promise<ExitStatus>;
 }
 
-function errnoText(errno: number): { code: string; message: string } {
-  const entry = util.getSystemErrorMap().get(-errno);
-  return entry ? { code: entry[0], message: entry[1] } : { code: `E${errno}`, message: `error ${errno}` };
-}
 
 /** runc's phrases for a failed entrypoint, which podman and containerd match on. */
 function execDetail(step: Extract<Step, { kind: 'EXEC' }>, code: string, message: string): string {
@@ -28,7 +23,7 @@ function execDetail(step: Extract<Step, { kind: 'EXEC' }>, code: string, message
 }
 
 export function stepError(plan: Plan, index: number, errno: number): StepError {
-  const { code, message } = errnoText(errno);
+  const { code, message } = native.errnoText(errno);
   const step = plan.steps[index];
   if (!step) return new StepError('container setup', undefined, undefined, code, errno, message);
   const { operation, path } = describeStep(step);
@@ -58,7 +53,7 @@ function writeIdMaps(pid: number, plan: Plan): StepError | null {
       native.writeKernelFile(`/proc/${pid}/${file}`, content);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      return new StepError('write', err.path, pointer, err.code ?? 'EIO', Math.abs(err.errno ?? 5), `${err.code}: ${errnoText(Math.abs(err.errno ?? 5)).message}`, e);
+      return new StepError('write', err.path, pointer, err.code ?? 'EIO', Math.abs(err.errno ?? 5), `${err.code}: ${native.errnoText(Math.abs(err.errno ?? 5)).message}`, e);
     }
   }
   return null;
@@ -73,16 +68,32 @@ function killAndReap(pidfd: number): Promise<ExitStatus> {
   return waitExit(pidfd).finally(() => native.closeFd(pidfd));
 }
 
+export interface SpawnOptions {
+  /** A cgroup to start the child in (CLONE_INTO_CGROUP). */
+  cgroupFd?: number;
+  /** The child waits at the start barrier (BARRIER step); resolve to let it exec. */
+  onReady?: () => Promise<void>;
+}
+
+/** The first fd the child may keep for itself: stdio and the preserved fds come before it. */
+function minFd(plan: Plan): number {
+  const exec = plan.steps.find((s) => s.kind === 'EXEC');
+  return 3 + (exec?.kind === 'EXEC' ? exec.preservedFds : 0);
+}
+
 /**
  * Starts the plan's child and waits until it has exec'd the container
- * process (EOF on the sync socket) or failed (StepError; nothing left behind:
- * the child has exited and been reaped, its namespaces and mounts with it).
- * With FORK_INIT the child clones the container's init and ends; the init
- * (also our child, CLONE_PARENT) reports its pid and becomes the container.
+ * process (its EXEC message, then EOF on the sync socket) or failed
+ * (StepError; nothing left behind: the child has exited and been reaped, its
+ * namespaces and mounts with it). With FORK_INIT the child clones the
+ * container's init and ends; the init (also our child, CLONE_PARENT) reports
+ * its pid and becomes the container.
  */
-export async function spawnContainer(plan: Plan, opts: { cgroupFd?: number } = {}): Promise<ContainerProcess> {
-  const spawned: Spawned = native.spawn(encodePlan(plan.steps), plan.cloneFlags, opts.cgroupFd ?? -1);
-  let init: { pid: number; pidfd: number } | null = null;
+export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promise<ContainerProcess> {
+  const spawned: Spawned = native.spawn(encodePlan(plan.steps), plan.cloneFlags, opts.cgroupFd ?? -1, minFd(plan));
+  let initPid = 0;
+  let initPidfd = -1;
+  let execStep = -1;
   let failure: Error | null = null;
   try {
     for (let done = false; !done; ) {
@@ -92,15 +103,29 @@ export async function spawnContainer(plan: Plan, opts: { cgroupFd?: number } = {
           done = true;
           break;
         }
-        // After an ABORT the child reports the wait step; the parent's own error says more.
-        if (msg.kind === MSG.ERROR) failure ??= stepError(plan, msg.step, msg.value);
-        else if (msg.kind === MSG.IDMAPS) {
-          const error = writeIdMaps(spawned.pid, plan);
-          failure ??= error;
-          native.sendSyncMsg(spawned.syncFd, error ? MSG.ABORT : MSG.GO, 0, error ? error.errno : 0);
-        } else if (msg.kind === MSG.PID) {
-          // Our own unreaped child: its pid cannot have been reused.
-          init = { pid: msg.value, pidfd: native.pidfdOpen(msg.value) };
+        switch (msg.kind) {
+          case MSG.ERROR:
+            // After an ABORT the child reports the wait step; the parent's own error says more.
+            failure ??= stepError(plan, msg.step, msg.value);
+            break;
+          case MSG.IDMAPS: {
+            const error = writeIdMaps(spawned.pid, plan);
+            failure ??= error;
+            native.sendSyncMsg(spawned.syncFd, error ? MSG.ABORT : MSG.GO, 0, error ? error.errno : 0);
+            break;
+          }
+          case MSG.READY:
+            await (opts.onReady?.() ?? Promise.resolve());
+            native.sendSyncMsg(spawned.syncFd, MSG.GO, 0, 0);
+            break;
+          case MSG.PID:
+            // Our own unreaped child: its pid cannot have been reused.
+            initPid = msg.value;
+            initPidfd = native.pidfdOpen(initPid);
+            break;
+          case MSG.EXEC:
+            execStep = msg.step;
+            break;
         }
       }
     }
@@ -109,23 +134,33 @@ export async function spawnContainer(plan: Plan, opts: { cgroupFd?: number } = {
   } finally {
     native.closeFd(spawned.syncFd);
   }
+  if (!failure && execStep < 0) {
+    // EOF without EXEC or ERROR: the setup was killed (or crashed).
+    failure = new StepError('container setup', undefined, undefined, 'ECHILD', 10, 'the setup process ended before exec');
+  }
   if (failure) {
     // The children exit by themselves after reporting; make sure, then reap.
-    await Promise.all([killAndReap(spawned.pidfd), init && killAndReap(init.pidfd)]);
+    if (initPid && initPidfd < 0) {
+      // No pidfd for the init: kill it by pid (our child, not yet reaped) and
+      // keep the arena it may still run in.
+      process.kill(initPid, 'SIGKILL');
+      await killAndReap(spawned.pidfd);
+      throw failure;
+    }
+    await Promise.all([killAndReap(spawned.pidfd), initPidfd >= 0 && killAndReap(initPidfd)]);
     native.releaseArena(spawned.arena);
     throw failure;
   }
-  // EOF without an error: the container process exec'd (its memory is its
-  // own now) or died before it could report; the arena is no longer in use.
+  // The container process exec'd: its memory is its own now.
   native.releaseArena(spawned.arena);
-  if (init) {
+  if (initPidfd >= 0) {
     const first = await waitExit(spawned.pidfd).finally(() => native.closeFd(spawned.pidfd));
     if (!('exitCode' in first) || first.exitCode !== 0) {
-      await killAndReap(init.pidfd);
+      await killAndReap(initPidfd);
       throw new StepError('clone the container init', undefined, '/linux/namespaces', 'ECHILD', 10, `the first child ended with ${JSON.stringify(first)}`);
     }
   }
-  const container = init ?? { pid: spawned.pid, pidfd: spawned.pidfd };
+  const container = initPidfd >= 0 ? { pid: initPid, pidfd: initPidfd } : { pid: spawned.pid, pidfd: spawned.pidfd };
   const exited = waitExit(container.pidfd).finally(() => native.closeFd(container.pidfd));
   return { pid: container.pid, pidfd: container.pidfd, exited };
 }

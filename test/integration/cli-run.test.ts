@@ -420,6 +420,26 @@ t.test('spec: the overwrite refusal is one line, not a stack trace', { skip: roo
   t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
+t.test('--preserve-fds N: the caller\'s fds 3.. reach the container, and none of ociish\'s own', { skip: rootSkip }, async (t) => {
+  const bundle = await makeBundle((c) => {
+    c.process.args = ['sh', '-c', 'echo via-3 >&3; echo via-4 >&4; for f in /proc/$$/fd/*; do echo "${f##*/} $(readlink $f)"; done'];
+  });
+  // 40 declared, 2 passed: the range also covers fds ociish opens itself.
+  const r = spawnSync('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ociishBin, '--root', stateRoot, 'run', '--preserve-fds', '40', '--bundle', bundle, uniqueId('fds')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+  });
+  t.equal(r.status, 0, `exit 0 (stderr: ${r.stderr})`);
+  t.equal(String(r.output[3]), 'via-3\n', 'fd 3 is the caller\'s');
+  t.equal(String(r.output[4]), 'via-4\n', 'fd 4 is the caller\'s');
+  const others = r.stdout.trim().split('\n').map((l) => l.split(' ')).filter(([fd]) => Number(fd) >= 5);
+  // The runtime's own fds would show as its sync socket, the rootfs ("/")
+  // or the verified /dev/null; Node's internals (epoll, eventfd, pipes) that
+  // fill the declared range are the caller's to avoid, as with runc.
+  const ours = others.filter(([, target]) => target === '/' || target === '/dev/null' || target?.startsWith('socket:'));
+  t.same(ours, [], `no fd of the runtime's own (fds >= 5: ${others.map((o) => o.join('=')).join(' ')})`);
+});
+
 // ---------------------------------------------------------------------------
 // help, version, unknown commands
 

@@ -150,6 +150,26 @@ t.test('in a user namespace the default devices are binds of the host nodes and 
 
 // ---------------------------------------------------------------------------
 
+t.test('a bind-mounted /dev is used as it is: linux.devices neither creates nor changes nodes there', { skip: rootSkip }, async (t) => {
+  const hostDev = tempDir('devbind');
+  execFileSync('mknod', ['-m', '666', path.join(hostDev, 'null'), 'c', '1', '3']);
+  const before = fs.statSync(path.join(hostDev, 'null'));
+  const r = await runScript('stat -c "%a %u" /dev/null; ls /dev', (c) => {
+    c.mounts = c.mounts.filter((m: { destination: string }) => !m.destination.startsWith('/dev'));
+    c.mounts.push({ destination: '/dev', type: 'bind', source: hostDev, options: ['rbind'] });
+    c.linux.devices = [
+      { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o600, uid: 1234, gid: 1234 },
+      { path: '/dev/extra', type: 'c', major: 1, minor: 5 },
+    ];
+  });
+  if (!ranOk(t, r)) return;
+  t.equal(r.stdout, '666 0\nnull\n', 'the bound /dev as the host has it');
+  const after = fs.statSync(path.join(hostDev, 'null'));
+  t.same([after.mode, after.uid, after.gid], [before.mode, before.uid, before.gid], 'the host node is unchanged');
+  t.same(fs.readdirSync(hostDev), ['null'], 'nothing created on the host');
+  t.equal(r.stderr, 'ociish: warning: /linux/devices: not created: /dev is a bind mount, whose nodes are used as they are (as runc)\n');
+});
+
 t.test('nothing left behind', { skip: rootSkip }, async (t) => {
   t.same(leftoverState(), [], 'no state directory left under --root');
   t.same(hostMountsMentioning(testPaths()), [], 'no host mount mentions a bundle, rootfs or temp dir of this file');

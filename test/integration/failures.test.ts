@@ -4,6 +4,7 @@
 // (the cloned child carries ociish's command line, so the bundle path, until
 // it execs), no mount naming the bundle or the rootfs in the host's table.
 import t, { type Test } from 'tap';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -284,9 +285,21 @@ t.test('an rlimit above the runtime\'s hard limit: setrlimit, /process/rlimits/N
   await nothingLeft(t, f);
 });
 
-t.test('a cwd missing in the image: chdir, /process/cwd', { skip: rootSkip }, async (t) => {
-  const f = await fail((c) => (c.process.cwd = '/no/such/dir'));
-  failsWith(t, f.r, 'chdir /no/such/dir: ENOENT: no such file or directory (config.json /process/cwd)');
+t.test('a cwd that cannot be created: mkdir, /process/cwd', { skip: rootSkip }, async (t) => {
+  const f = await fail((c) => (c.process.cwd = '/etc/passwd/dir'));
+  failsWith(t, f.r, 'mkdir /etc/passwd/dir: ENOTDIR: not a directory (config.json /process/cwd)');
+  await nothingLeft(t, f);
+});
+
+t.test('a sysctl whose /proc is not procfs: refused before opening (a FIFO there would block)', { skip: rootSkip }, async (t) => {
+  const fakeProc = tempDir('fakeproc');
+  fs.mkdirSync(path.join(fakeProc, 'sys/net/ipv4'), { recursive: true });
+  execFileSync('mkfifo', [path.join(fakeProc, 'sys/net/ipv4/ip_forward')]);
+  const f = await fail((c) => {
+    c.mounts = c.mounts.map((m: { destination: string }) => (m.destination === '/proc' ? { destination: '/proc', type: 'bind', source: fakeProc, options: ['rbind'] } : m));
+    c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+  });
+  failsWith(t, f.r, 'write /proc/sys/net/ipv4/ip_forward: EXDEV: cross-device link not permitted (config.json /linux/sysctl/net.ipv4.ip_forward)');
   await nothingLeft(t, f);
 });
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  exampleBundle, leftoverState, rootSkip, tempDir, type Config, type RunResult, ranOk, sections, hostMountsMentioning, runScript, testPaths,
+  exampleBundle, leftoverState, rootSkip, tempDir, type Config, type RunResult, ranOk, sections, hostMountsMentioning, runScript, testPaths, makeBundle, ociishBin, stateRoot, uniqueId,
 } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
@@ -530,6 +530,19 @@ t.test('mounts are applied in order: a later mount over an earlier one wins', { 
 });
 
 // ---------------------------------------------------------------------------
+
+t.test('rootfsPropagation shared under a shared "/": the rootfs bind does not reach the caller\'s mounts', { skip: rootSkip }, async (t) => {
+  const bundle = await makeBundle((c) => {
+    c.process.args = ['true'];
+    c.linux.rootfsPropagation = 'shared';
+  });
+  const { rootfs } = await exampleBundle();
+  // A throwaway mount namespace whose "/" is rshared stands in for a host
+  // with shared mounts; the machine's own namespace is not touched.
+  const script = `mount --make-rshared / && env -u NODE_OPTIONS "$0" "$1" --root "$2" run --bundle "$3" "$4" && grep -c -F -- "$5" /proc/self/mountinfo || true`;
+  const out = execFileSync('unshare', ['-m', '--propagation', 'unchanged', 'sh', '-c', script, process.execPath, ociishBin, stateRoot, bundle, uniqueId('shared'), rootfs], { encoding: 'utf8' });
+  t.equal(out.trim(), '0', 'no mount of the rootfs left in the caller\'s namespace');
+});
 
 t.test('nothing left behind', { skip: rootSkip }, async (t) => {
   t.same(leftoverState(), [], 'no state directory left under --root');

@@ -279,7 +279,7 @@ const STEP_KINDS: Record<StepKind, true> = {
   SETNS: true, UNSHARE: true, SYNC_IDMAPS: true, SET_ROOT_IDS: true, ROOTFS: true, MOUNT: true, MKNOD: true,
   SYMLINK: true, MASK: true, READONLY: true, PIVOT_ROOT: true, ROOT_READONLY: true, ROOT_PROPAGATION: true,
   HOSTNAME: true, DOMAINNAME: true, WRITE_FILE: true, LOOPBACK_UP: true, RLIMIT: true, CAP_BOUNDING: true,
-  SET_USER: true, CAPS: true, UMASK: true, NO_NEW_PRIVS: true, CHDIR: true, BARRIER: true, EXEC: true, FORK_INIT: true,
+  SET_USER: true, CAPS: true, UMASK: true, NO_NEW_PRIVS: true, CHDIR: true, BARRIER: true, EXEC: true, FORK_INIT: true, MKDIR: true,
 };
 // binding.ts's StepName must be the same set as steps.ts's StepKind.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -299,8 +299,8 @@ t.test('steps and messages tables match lib/plan', async (t) => {
   t.same(Object.keys(steps).sort(), kinds.slice().sort(), 'no step number without a kind');
   t.equal(new Set(Object.values(steps)).size, kinds.length, 'step numbers are distinct');
 
-  t.same(Object.keys(MSG).sort(), ['ABORT', 'ERROR', 'GO', 'IDMAPS', 'PID', 'READY']);
-  t.equal(new Set(Object.values(MSG)).size, 6, 'message numbers are distinct');
+  t.same(Object.keys(MSG).sort(), ['ABORT', 'ERROR', 'EXEC', 'GO', 'IDMAPS', 'PID', 'READY']);
+  t.equal(new Set(Object.values(MSG)).size, 7, 'message numbers are distinct');
 });
 
 t.test('waitReadable', async (t) => {
@@ -429,6 +429,8 @@ t.test('a real spawn (no namespaces)', { skip: rootSkip }, async (t) => {
     const child = native.spawn(encodePlan([exec(['/bin/true'])]), 0, -1);
     t.ok(child.pid > 0 && child.pidfd > 2 && child.syncFd > 2, 'pid, pidfd and sync fd');
     await native.waitReadable(child.syncFd);
+    t.same(native.recvSyncMsg(child.syncFd), { kind: MSG.EXEC, step: 0, value: 0 }, 'EXEC: setup done');
+    await native.waitReadable(child.syncFd);
     t.equal(native.recvSyncMsg(child.syncFd), null, 'EOF: the exec happened');
     await native.waitReadable(child.pidfd);
     t.same(native.waitPidfd(child.pidfd), { pid: child.pid, exitCode: 0 });
@@ -440,7 +442,7 @@ t.test('a real spawn (no namespaces)', { skip: rootSkip }, async (t) => {
 
   t.test('exec of a missing file: ERROR {step 0, ENOENT}', async (t) => {
     const { messages, status } = await runPlan(encodePlan([exec(['/nonexistent-dir-xyz/true'])]));
-    t.same(messages, [{ kind: MSG.ERROR, step: 0, value: ENOENT }]);
+    t.same(messages, [{ kind: MSG.EXEC, step: 0, value: 0 }, { kind: MSG.ERROR, step: 0, value: ENOENT }], 'EXEC, then the failed execve');
     t.match(status, { exitCode: 1 });
   });
 
@@ -452,9 +454,10 @@ t.test('a real spawn (no namespaces)', { skip: rootSkip }, async (t) => {
   });
 
   t.test('PATH lookup through the plan\'s directories', async (t) => {
-    t.same(await runPlan(encodePlan([exec(['true'], ['/nonexistent-dir-xyz', '/usr/bin', '/bin'])])).then((o) => o.messages), [], 'found');
+    const execMsg = { kind: MSG.EXEC, step: 0, value: 0 };
+    t.same(await runPlan(encodePlan([exec(['true'], ['/nonexistent-dir-xyz', '/usr/bin', '/bin'])])).then((o) => o.messages), [execMsg], 'found');
     const missing = await runPlan(encodePlan([exec(['no-such-command-xyz'], ['/usr/bin', '/bin'])]));
-    t.same(missing.messages, [{ kind: MSG.ERROR, step: 0, value: ENOENT }], 'not found');
+    t.same(missing.messages, [execMsg, { kind: MSG.ERROR, step: 0, value: ENOENT }], 'not found');
   });
 
   t.test('an empty plan and an unknown step kind fail in the child', async (t) => {
@@ -472,11 +475,12 @@ t.test('a real spawn (no namespaces)', { skip: rootSkip }, async (t) => {
   t.test('the start barrier: READY, then GO or ABORT', async (t) => {
     const plan = encodePlan([{ kind: 'BARRIER', origin: '' }, exec(['/bin/true'])]);
     let stillRunning: unknown;
-    const go = await runPlan(plan, (_m, child) => {
+    const go = await runPlan(plan, (m, child) => {
+      if (m.kind !== MSG.READY) return;
       stillRunning = native.waitPidfd(child.pidfd);
       native.sendSyncMsg(child.syncFd, MSG.GO, 0, 0);
     });
-    t.same(go.messages, [{ kind: MSG.READY, step: 0, value: 0 }], 'READY');
+    t.same(go.messages, [{ kind: MSG.READY, step: 0, value: 0 }, { kind: MSG.EXEC, step: 1, value: 0 }], 'READY, then EXEC');
     t.equal(stillRunning, null, 'waitPidfd is null while the child waits');
     t.same(go.status, { pid: go.status.pid, exitCode: 0 }, 'GO: exec');
 
@@ -488,8 +492,8 @@ t.test('a real spawn (no namespaces)', { skip: rootSkip }, async (t) => {
   });
 
   t.test('pidfdSendSignal kills a child waiting at the barrier', async (t) => {
-    const r = await runPlan(encodePlan([{ kind: 'BARRIER', origin: '' }, exec(['/bin/true'])]), (_m, child) => {
-      native.pidfdSendSignal(child.pidfd, os.constants.signals.SIGKILL);
+    const r = await runPlan(encodePlan([{ kind: 'BARRIER', origin: '' }, exec(['/bin/true'])]), (m, child) => {
+      if (m.kind === MSG.READY) native.pidfdSendSignal(child.pidfd, os.constants.signals.SIGKILL);
     });
     t.same(r.status, { pid: r.status.pid, signal: os.constants.signals.SIGKILL, coreDumped: false });
   });
@@ -501,7 +505,7 @@ t.test('a real spawn (no namespaces)', { skip: rootSkip }, async (t) => {
     const childrenBefore = children();
     for (let i = 0; i < 50; i++) {
       const r = await runPlan(plan);
-      if (r.messages.length || !('exitCode' in r.status) || r.status.exitCode !== 0) {
+      if (r.messages.length !== 1 || r.messages[0]!.kind !== MSG.EXEC || !('exitCode' in r.status) || r.status.exitCode !== 0) {
         t.fail(`spawn ${i}: ${JSON.stringify(r)}`);
         break;
       }

@@ -75,6 +75,7 @@ t.test('the default spec, in order', async (t) => {
     'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'MOUNT', 'SYMLINK', 'SYMLINK', 'MOUNT', // the cgroup view (below)
     ...Array(6).fill('MKNOD'),
     ...Array(5).fill('SYMLINK'),
+    'MKDIR', // process.cwd, created if missing
     ...Array(11).fill('MASK'),
     ...Array(5).fill('READONLY'),
     'PIVOT_ROOT', 'ROOT_READONLY', 'HOSTNAME', 'LOOPBACK_UP',
@@ -203,13 +204,14 @@ t.test('namespaces', async (t) => {
     const p = plan((c) => {
       c.linux.namespaces = [{ type: 'network', path: '/var/run/netns/blue' }, { type: 'mount' }, { type: 'uts' }, { type: 'user', path: '/proc/1234/ns/user' }];
     });
-    t.same(p.steps.slice(0, 3).map((s) => [s.kind, s.origin]), [
+    t.same(p.steps.slice(0, 4).map((s) => [s.kind, s.origin]), [
       ['SETNS', '/linux/namespaces/3/path'],
+      ['SET_ROOT_IDS', '/linux/namespaces/3/path'],
       ['SETNS', '/linux/namespaces/0/path'],
       ['UNSHARE', '/linux/namespaces'],
     ]);
     t.match(p.steps[0], { nstype: C.CLONE_NEWUSER, path: '/proc/1234/ns/user' });
-    t.match(p.steps[2], { flags: C.CLONE_NEWNS | C.CLONE_NEWUTS });
+    t.match(p.steps[3], { flags: C.CLONE_NEWNS | C.CLONE_NEWUTS });
     t.equal(p.idMaps, null, 'the joined namespace has its maps');
     t.notOk(kinds(p).includes('SYNC_IDMAPS'));
   });
@@ -217,9 +219,9 @@ t.test('namespaces', async (t) => {
   t.test('a new pid namespace with a joined user namespace: join, unshare, FORK_INIT', async (t) => {
     const p = plan((c) => c.linux.namespaces.push({ type: 'user', path: '/proc/1234/ns/user' }));
     t.equal(p.cloneFlags, 0, 'clone3 makes no namespace: they must belong to the joined user namespace');
-    t.same(p.steps.slice(0, 3).map((s) => s.kind), ['SETNS', 'UNSHARE', 'FORK_INIT']);
+    t.same(p.steps.slice(0, 4).map((s) => s.kind), ['SETNS', 'SET_ROOT_IDS', 'UNSHARE', 'FORK_INIT']);
     t.match(p.steps[0], { nstype: C.CLONE_NEWUSER, path: '/proc/1234/ns/user' });
-    t.ok(((p.steps[1] as Extract<Step, { kind: 'UNSHARE' }>).flags & C.CLONE_NEWPID) !== 0, 'the pid namespace is unshared');
+    t.ok(((p.steps[2] as Extract<Step, { kind: 'UNSHARE' }>).flags & C.CLONE_NEWPID) !== 0, 'the pid namespace is unshared');
   });
 
   t.test('a new pid namespace with joins and a new user namespace: joins first, then the maps, then FORK_INIT', async (t) => {
@@ -410,13 +412,14 @@ function expectedLayout(s: Step): { ints: Int[]; groups: string[][] } {
     case 'SETNS': return { ints: [s.nstype], groups: [[s.path]] };
     case 'UNSHARE': return { ints: [s.flags], groups: [] };
     case 'SET_ROOT_IDS': return { ints: [s.setGroups], groups: [] };
-    case 'ROOTFS': return { ints: [s.propagation], groups: [[s.rootfs]] };
+    case 'ROOTFS': return { ints: [s.propagation], groups: [[s.rootfs, s.privateParent]] };
     // steps_mount.cc step_mount: ints[0..6] (plan.h's comment still lists the older 6-int form)
     case 'MOUNT': return { ints: [s.flags, s.propagation, s.attrSet, s.attrClr, s.recAttrSet, s.recAttrClr, s.create], groups: [[s.source, s.dest, s.fstype, s.data]] };
     case 'MKNOD': return { ints: [s.mode, s.major, s.minor, s.uid, s.gid, s.bindFrom !== null], groups: [[s.dest, s.bindFrom ?? '']] };
     case 'SYMLINK': return { ints: [s.ignoreExisting], groups: [[s.target, s.dest]] };
     case 'MASK':
-    case 'READONLY': return { ints: [], groups: [[s.dest]] };
+    case 'READONLY':
+    case 'MKDIR': return { ints: [], groups: [[s.dest]] };
     case 'ROOT_PROPAGATION': return { ints: [s.flags], groups: [] };
     case 'HOSTNAME':
     case 'DOMAINNAME': return { ints: [], groups: [[s.name]] };
@@ -467,7 +470,8 @@ t.test('encodePlan: the bytes decode back to the steps', async (t) => {
       { kind: 'UNSHARE', flags: C.CLONE_NEWNS | C.CLONE_NEWUSER, origin: '/linux/namespaces' },
       { kind: 'SYNC_IDMAPS', origin: '/linux/uidMappings' },
       { kind: 'SET_ROOT_IDS', setGroups: true, origin: '/linux/uidMappings' },
-      { kind: 'ROOTFS', rootfs: '/bundles/x/rootfs', propagation: M.MS_SLAVE | M.MS_REC, origin: '/root/path' },
+      { kind: 'ROOTFS', rootfs: '/bundles/x/rootfs', propagation: M.MS_SHARED | M.MS_REC, privateParent: '/bundles', origin: '/root/path' },
+      { kind: 'MKDIR', dest: '/work dir', origin: '/process/cwd' },
       {
         kind: 'MOUNT', source: '/src dir', dest: '/dést', fstype: '', data: '', flags: M.MS_BIND | M.MS_REC, propagation: M.MS_PRIVATE,
         attrSet: 1, attrClr: 2, recAttrSet: 4, recAttrClr: 0x70, create: 2, origin: '/mounts/0',
