@@ -42,9 +42,14 @@ export type StepName =
 export interface NativeBinding {
   constants: NativeConstants;
 
-  /** setns/unshare for the calling process: refused (EINVAL) when it has more than one thread. */
+  /**
+   * setns/unshare for the calling process: refused (EINVAL) when it has more
+   * than one thread, which a Node process always has; they are for
+   * single-threaded helpers. Containers get their namespaces from spawn().
+   */
   setns(path: string, nstype: number): void;
   unshare(flags: number): void;
+  /** sethostname(2) in the calling process's uts namespace (the host's, for a runtime that made none). */
   sethostname(name: string): void;
 
   /** mount(2); empty strings stand for NULL. */
