@@ -284,7 +284,10 @@ t.test('joining a uts namespace by the path of a running process', { skip: rootS
 /** A helper process in namespaces of its own (unshare(1) args), killed by pid in teardown; resolves to the pid of its `sleep`. */
 async function namespaceHolder(t: Test, unshareArgs: string[], type: string): Promise<number | null> {
   const helper: ChildProcess = spawn('unshare', [...unshareArgs, 'sleep', '30'], { stdio: 'ignore' });
+  let sleeperPid = 0;
   t.teardown(() => {
+    // Both by pid: unshare, and with --fork its sleep, which would outlive it.
+    if (sleeperPid && sleeperPid !== helper.pid) process.kill(sleeperPid, 'SIGKILL');
     helper.kill('SIGKILL');
   });
   const pid = helper.pid!;
@@ -303,7 +306,9 @@ async function namespaceHolder(t: Test, unshareArgs: string[], type: string): Pr
       return false;
     }
   });
-  return ready ? sleeper() : null;
+  if (!ready) return null;
+  sleeperPid = sleeper();
+  return sleeperPid;
 }
 
 t.test('joining a pid namespace by path: the init is cloned into it', { skip: rootSkip }, async (t) => {
