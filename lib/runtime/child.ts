@@ -1,6 +1,7 @@
 // Drives the native spawn core for one container process: clones the child,
-// answers its requests (uid/gid maps), and turns a failed step into a
-// StepError that names the operation, the path and the config.json location.
+// answers its requests (uid/gid maps, the start barrier, the init's pid), and
+// turns a failed step into a StepError that names the operation, the path and
+// the config.json location.
 import { StepError } from '../errors';
 import { constants, native, type ExitStatus, type Spawned } from '../native';
 import { describeStep, encodePlan, type Plan, type Step } from '../plan';
@@ -14,7 +15,6 @@ export interface ContainerProcess {
   exited: Promise<ExitStatus>;
 }
 
-
 /** runc's phrases for a failed entrypoint, which podman and containerd match on. */
 function execDetail(step: Extract<Step, { kind: 'EXEC' }>, code: string, message: string): string {
   const file = step.args[0]!;
@@ -27,8 +27,9 @@ export function stepError(plan: Plan, index: number, errno: number): StepError {
   const step = plan.steps[index];
   if (!step) return new StepError('container setup', undefined, undefined, code, errno, message);
   const { operation, path } = describeStep(step);
-  const detail = step.kind === 'EXEC' ? execDetail(step, code, message) : `${code}: ${message}`;
-  return new StepError(step.kind === 'EXEC' ? 'exec' : operation, step.kind === 'EXEC' ? undefined : path, step.origin || undefined, code, errno, detail);
+  // An exec error names the file in its runc phrase rather than as the path.
+  if (step.kind === 'EXEC') return new StepError(operation, undefined, step.origin || undefined, code, errno, execDetail(step, code, message));
+  return new StepError(operation, path, step.origin || undefined, code, errno, `${code}: ${message}`);
 }
 
 async function waitExit(pidfd: number): Promise<ExitStatus> {
