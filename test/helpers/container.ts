@@ -1,6 +1,6 @@
 // Test helpers: a busybox (or host-binaries) rootfs built once per test file,
 // bundles around it, and `ociish run` driven as a user would drive it.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -53,6 +53,16 @@ export async function makeBundle(edit: (config: Config, rootfs: string) => void 
   edit(config, rootfs);
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
   return dir;
+}
+
+/** A copy of the example rootfs a test may change, in a directory others can traverse (0755). */
+export async function privateRootfs(prefix = 'root'): Promise<string> {
+  const { rootfs } = await exampleBundle();
+  const dir = tempDir(prefix);
+  fs.chmodSync(dir, 0o755);
+  const copy = path.join(dir, 'rootfs');
+  execFileSync('cp', ['-a', rootfs, copy]);
+  return copy;
 }
 
 let counter = 0;

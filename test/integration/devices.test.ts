@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  exampleBundle, leftoverState, rootSkip, tempDir, ranOk, sections, hostMountsMentioning, runScript, testPaths,
+  leftoverState, rootSkip, tempDir, ranOk, sections, hostMountsMentioning, runScript, testPaths, privateRootfs,
 } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
@@ -112,11 +112,7 @@ t.test('linux.devices: char with mode and owner, fifo, block, nested path, overr
 
 t.test('in a user namespace the default devices are binds of the host nodes and work', { skip: rootSkip }, async (t) => {
   // A rootfs owned by the mapped root, in a directory the mapped root can traverse.
-  const { rootfs: shared } = await exampleBundle();
-  const dir = tempDir('devroot');
-  fs.chmodSync(dir, 0o755);
-  const rootfs = path.join(dir, 'rootfs');
-  execFileSync('cp', ['-a', shared, rootfs]);
+  const rootfs = await privateRootfs('devroot');
   execFileSync('chown', ['-R', '-h', '100000:100000', rootfs]);
   const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
   const hasTun = fs.existsSync('/dev/net/tun');

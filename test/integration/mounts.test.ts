@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  exampleBundle, leftoverState, rootSkip, tempDir, type Config, type RunResult, ranOk, sections, hostMountsMentioning, runScript, testPaths, makeBundle, ociishBin, stateRoot, uniqueId,
+  exampleBundle, leftoverState, rootSkip, tempDir, type Config, type RunResult, ranOk, sections, hostMountsMentioning, runScript, testPaths, makeBundle, ociishBin, stateRoot, uniqueId, privateRootfs,
 } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
@@ -49,16 +49,6 @@ function at(mounts: MountEntry[], point: string): MountEntry | undefined {
 
 function hostMountinfo(): MountEntry[] {
   return parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n'));
-}
-
-/** A copy of the example rootfs the test may change (mount points, symlinks), in a 0755 directory. */
-async function privateRootfs(): Promise<string> {
-  const { rootfs } = await exampleBundle();
-  const dir = tempDir('mntroot');
-  fs.chmodSync(dir, 0o755);
-  const copy = path.join(dir, 'rootfs');
-  execFileSync('cp', ['-a', rootfs, copy]);
-  return copy;
 }
 
 function hostTemp(prefix: string): string {
@@ -176,7 +166,7 @@ t.test('root.readonly: true makes / read-only, false leaves it writable', { skip
     t.notOk(fs.existsSync(path.join((await exampleBundle()).rootfs, 'ociish-root-write')), 'readonly: nothing written to the rootfs');
   }
 
-  const rootfs = await privateRootfs();
+  const rootfs = await privateRootfs('mntroot');
   const rw = await runScript(script, (c) => {
     c.root = { path: rootfs, readonly: false };
   });
@@ -192,7 +182,7 @@ t.test('root.readonly: true makes / read-only, false leaves it writable', { skip
 // bind mounts
 
 t.test('bind mounts of a host directory and a host file, read-only', { skip: rootSkip }, async (t) => {
-  const rootfs = await privateRootfs();
+  const rootfs = await privateRootfs('mntroot');
   const dir = hostTemp('mntbind');
   fs.writeFileSync(path.join(dir, 'f'), 'from-host-dir\n');
   const file = path.join(hostTemp('mntfile'), 'file');
@@ -225,7 +215,7 @@ t.test('bind mounts of a host directory and a host file, read-only', { skip: roo
 });
 
 t.test('bind mount with nosuid,nodev,noexec: flags in mountinfo and behaviour', { skip: rootSkip }, async (t) => {
-  const rootfs = await privateRootfs();
+  const rootfs = await privateRootfs('mntroot');
   const dir = hostTemp('mntflags');
   fs.writeFileSync(path.join(dir, 'script'), '#!/bin/sh\necho ran\n', { mode: 0o755 });
   execFileSync('mknod', ['-m', '666', path.join(dir, 'null'), 'c', '1', '3']);
@@ -255,7 +245,7 @@ t.test('bind mount with nosuid,nodev,noexec: flags in mountinfo and behaviour', 
 });
 
 t.test('rbind brings submounts, bind does not; ro vs rro', { skip: rootSkip }, async (t) => {
-  const rootfs = await privateRootfs();
+  const rootfs = await privateRootfs('mntroot');
   const dir = hostTemp('mntrbind');
   fs.writeFileSync(path.join(dir, 'top'), 'top\n');
   hostSubmount(t, dir);
@@ -301,7 +291,7 @@ t.test('rbind brings submounts, bind does not; ro vs rro', { skip: rootSkip }, a
 // propagation
 
 t.test('bind propagation options: rprivate, private, rslave, rshared, default', { skip: rootSkip }, async (t) => {
-  const rootfs = await privateRootfs();
+  const rootfs = await privateRootfs('mntroot');
   // A shared host mount with a shared submount: propagation is only visible
   // relative to a peer group.
   const dir = hostTemp('mntprop');
@@ -384,7 +374,7 @@ t.test('fs-specific data is passed through: tmpfs size, mode, nr_inodes', { skip
 });
 
 t.test('a relative mount destination is relative to the container root', { skip: rootSkip }, async (t) => {
-  const rootfs = await privateRootfs();
+  const rootfs = await privateRootfs('mntroot');
   const r = await runScript('cut -d" " -f5,9 /proc/self/mountinfo | grep ociish-rel', (c) => {
     c.root.path = rootfs;
     c.mounts.push({ destination: 'ociish-rel/sub', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
@@ -396,7 +386,7 @@ t.test('a relative mount destination is relative to the container root', { skip:
 });
 
 t.test('a destination through a symlink pointing outside lands inside the rootfs', { skip: rootSkip }, async (t) => {
-  const rootfs = await privateRootfs();
+  const rootfs = await privateRootfs('mntroot');
   const name = `ociish-escape-${process.pid}`;
   fs.symlinkSync('/etc', path.join(rootfs, 'evil'));
   fs.symlinkSync('../../../../../../../../etc', path.join(rootfs, 'evil2'));
@@ -428,7 +418,7 @@ t.test('a destination through a symlink pointing outside lands inside the rootfs
 t.test('a destination through a symlink to a host path missing from the rootfs is created inside the rootfs', { skip: rootSkip }, async (t) => {
   // runc (filepath-securejoin) resolves the link inside the root and creates
   // the missing directories of its target there.
-  const rootfs = await privateRootfs();
+  const rootfs = await privateRootfs('mntroot');
   const hostTarget = hostTemp('mnttarget'); // exists on the host, not in the rootfs
   const name = `ociish-escape-${process.pid}-c`;
   fs.symlinkSync(hostTarget, path.join(rootfs, 'evil3'));

@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  exampleBundle, leftoverState, rootSkip, tempDir, type Config, ranOk, sections, hostMountsMentioning, runScript, testPaths,
+  exampleBundle, leftoverState, rootSkip, tempDir, type Config, ranOk, sections, hostMountsMentioning, runScript, testPaths, privateRootfs,
 } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
@@ -15,16 +15,6 @@ import {
 
 function nsOf(type: string, pid: number | 'self' = 'self'): string {
   return fs.readlinkSync(`/proc/${pid}/ns/${type}`);
-}
-
-/** A copy of the example rootfs the test may change, in a directory others can traverse (0755). */
-async function privateRootfs(): Promise<string> {
-  const { rootfs } = await exampleBundle();
-  const dir = tempDir('nsroot');
-  fs.chmodSync(dir, 0o755);
-  const copy = path.join(dir, 'rootfs');
-  execFileSync('cp', ['-a', rootfs, copy]);
-  return copy;
 }
 
 /** Replaces (or adds) the namespace entry of `type`. */
@@ -177,7 +167,7 @@ t.test('cgroup namespace: /proc/self/cgroup shows / paths', { skip: rootSkip }, 
 t.test('user namespace with uid/gid mappings: root inside, 100000 outside', { skip: rootSkip }, async (t) => {
   // The rootfs shifted to the mapped range, as images for a user namespace
   // are: the container's root may create its mount points.
-  const rootfs = await privateRootfs();
+  const rootfs = await privateRootfs('nsroot');
   execFileSync('chown', ['-R', '-h', '100000:100000', rootfs]);
   // A host directory owned by the mapped root, bound in: what the container
   // creates there is 0:0 inside and 100000:100000 on the host.
