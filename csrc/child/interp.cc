@@ -1,5 +1,4 @@
 // The plan interpreter: the first code the container child runs.
-#include <linux/prctl.h>
 #include <signal.h>
 #include <sys/socket.h>
 

@@ -2,6 +2,7 @@
 // statfs, /proc/self/mountinfo and /proc/self/cgroup (never guessed).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { mountPointField } from '../mountinfo';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 const TMPFS_MAGIC = 0x01021994;
@@ -42,11 +43,6 @@ export function detectMode(root = '/sys/fs/cgroup'): CgroupMode {
   }
 }
 
-/** Decodes mountinfo's octal escapes (\040 for a space). */
-function unescape(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
 export function parseCgroupLayout(mode: CgroupMode, root: string, mountinfo: string, procCgroup: string): CgroupLayout {
   const own = new Map<string, string>(); // "cpu,cpuacct" or "" (v2) -> path
   const controllerNames = new Set<string>(); // every controller /proc/self/cgroup names
@@ -60,7 +56,7 @@ export function parseCgroupLayout(mode: CgroupMode, root: string, mountinfo: str
   for (const line of mountinfo.split('\n')) {
     const [pre, post] = line.split(' - ');
     if (!pre || !post) continue;
-    const mountPoint = unescape(pre.split(' ')[4] ?? '');
+    const mountPoint = mountPointField(pre);
     const [fstype, , superOptions = ''] = post.split(' ');
     if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
     if (mountPoint !== root && path.dirname(mountPoint) !== root) continue;

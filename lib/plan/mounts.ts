@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
+import { mountPointField } from '../mountinfo';
 import { constants } from '../native';
 import type { Mount, Spec } from '../spec';
 import type { HostFacts } from './host';
@@ -91,7 +92,7 @@ export function mountPointOf(dir: string, mountinfo = fs.readFileSync('/proc/sel
   const real = fs.realpathSync(dir);
   let best = '/';
   for (const line of mountinfo.split('\n')) {
-    const point = (line.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    const point = mountPointField(line);
     const inside = real === point || real.startsWith(point.endsWith('/') ? point : `${point}/`);
     if (point && inside && point.length > best.length) best = point;
   }

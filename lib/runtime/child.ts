@@ -94,7 +94,7 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
   const spawned: Spawned = native.spawn(encodePlan(plan.steps), plan.cloneFlags, opts.cgroupFd ?? -1, minFd(plan));
   let initPid = 0;
   let initPidfd = -1;
-  let execStep = -1;
+  let execed = false;
   let failure: Error | null = null;
   try {
     for (let done = false; !done; ) {
@@ -125,7 +125,7 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
             initPidfd = native.pidfdOpen(initPid);
             break;
           case MSG.EXEC:
-            execStep = msg.step;
+            execed = true;
             break;
         }
       }
@@ -135,7 +135,7 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
   } finally {
     native.closeFd(spawned.syncFd);
   }
-  if (!failure && execStep < 0) {
+  if (!failure && !execed) {
     // EOF without EXEC or ERROR: the setup was killed (or crashed).
     failure = new StepError('container setup', undefined, undefined, 'ECHILD', 10, 'the setup process ended before exec');
   }
