@@ -32,6 +32,7 @@ int keep_fd(ChildContext* c, int fd);
 int step_setns(ChildContext* c, const Step* s);
 int step_unshare(ChildContext* c, const Step* s);
 int step_sync_idmaps(ChildContext* c, const Step* s);
+int step_sync_cgroups(ChildContext* c, const Step* s);
 int step_set_root_ids(ChildContext* c, const Step* s);
 int step_hostname(ChildContext* c, const Step* s);
 int step_domainname(ChildContext* c, const Step* s);

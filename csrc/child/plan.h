@@ -49,7 +49,8 @@
   X(BARRIER, 25)        /* tell the parent we are ready, wait for its go */                  \
   X(EXEC, 26)           /* ints[preserved fds,path lookup] groups[args,env,path dirs] */ \
   X(FORK_INIT, 27)      /* clone the container's init (CLONE_PARENT), which runs the rest */ \
-  X(MKDIR, 28)          /* strs[dest]: create a directory (and parents) inside the root */
+  X(MKDIR, 28)          /* strs[dest]: create a directory (and parents) inside the root */ \
+  X(SYNC_CGROUPS, 29)   /* ask the parent to put us in our cgroups, wait for its go */
 
 enum StepOp : uint32_t {
 #define OCIISH_STEP_ENUM(name, value) STEP_##name = value,
@@ -65,7 +66,8 @@ enum StepOp : uint32_t {
   X(READY, 4)   /* child: waiting at the start barrier */   \
   X(ABORT, 5)   /* parent: give up (value=errno) */  \
   X(PID, 6)     /* child: FORK_INIT made the init, value=its pid */ \
-  X(EXEC, 7)    /* child: setup done, execve next (EOF without it: setup died) */
+  X(EXEC, 7)    /* child: setup done, execve next (EOF without it: setup died) */ \
+  X(CGROUPS, 8) /* child: write my pid into my cgroups now */
 
 enum MsgKind : uint32_t {
 #define OCIISH_MSG_ENUM(name, value) MSG_##name = value,

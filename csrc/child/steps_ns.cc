@@ -38,6 +38,10 @@ int handshake(ChildContext* c, uint32_t kind) {
 // The parent writes /proc/<pid>/{uid,gid}_map; we wait until it has.
 int step_sync_idmaps(ChildContext* c, const Step*) { return handshake(c, MSG_IDMAPS); }
 
+// The parent writes our pid into each cgroup v1 hierarchy (a cgroup.procs
+// write is the only way in there); we wait until it has.
+int step_sync_cgroups(ChildContext* c, const Step*) { return handshake(c, MSG_CGROUPS); }
+
 int step_barrier(ChildContext* c, const Step*) { return handshake(c, MSG_READY); }
 
 // Files created from here on belong to root of the (new or joined) user

@@ -13,7 +13,7 @@ export interface CgroupHierarchy {
   /** Where the host mounts it, e.g. /sys/fs/cgroup/memory or /sys/fs/cgroup. */
   mountPoint: string;
   version: 1 | 2;
-  /** v1: the controllers (and name=...) of the hierarchy; v2: []. */
+  /** v1: the controllers (and name=...) of the hierarchy; v2: those in its root's cgroup.controllers (filled in by hostCgroupLayout). */
   controllers: string[];
   /** This process's cgroup in it, e.g. /user.slice/x (from /proc/self/cgroup). */
   ownPath: string;
@@ -70,6 +70,11 @@ export function parseCgroupLayout(mode: CgroupMode, root: string, mountinfo: str
   return { mode, root, hierarchies, links: [] };
 }
 
+/** The controllers a v2 cgroup directory offers its children (cgroup.controllers). */
+export function readControllers(dir: string): string[] {
+  return fs.readFileSync(path.join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/).filter(Boolean);
+}
+
 let cached: CgroupLayout | undefined;
 
 /** The host's layout, read once per process. */
@@ -78,6 +83,9 @@ export function hostCgroupLayout(): CgroupLayout {
   const root = '/sys/fs/cgroup';
   const mode = detectMode(root);
   const layout = parseCgroupLayout(mode, root, fs.readFileSync('/proc/self/mountinfo', 'utf8'), fs.readFileSync('/proc/self/cgroup', 'utf8'));
+  for (const h of layout.hierarchies) {
+    if (h.version === 2) h.controllers = readControllers(h.mountPoint);
+  }
   if (mode === 'hybrid' || mode === 'legacy') {
     for (const name of fs.readdirSync(root)) {
       const p = path.join(root, name);

@@ -29,7 +29,7 @@ export interface NativeConstants {
   capabilities: Record<string, number>;
   mode: Record<'S_IFCHR' | 'S_IFBLK' | 'S_IFIFO' | 'S_IFREG' | 'S_IFDIR' | 'S_IFMT', number>;
   steps: Record<StepName, number>;
-  messages: Record<'ERROR' | 'IDMAPS' | 'GO' | 'READY' | 'ABORT' | 'PID' | 'EXEC', number>;
+  messages: Record<'ERROR' | 'IDMAPS' | 'GO' | 'READY' | 'ABORT' | 'PID' | 'EXEC' | 'CGROUPS', number>;
   plan: { MAGIC: number; VERSION: number; MAX_GROUPS: number };
 }
 
@@ -37,7 +37,7 @@ export type StepName =
   | 'SETNS' | 'UNSHARE' | 'SYNC_IDMAPS' | 'SET_ROOT_IDS' | 'ROOTFS' | 'MOUNT' | 'MKNOD' | 'SYMLINK' | 'MASK'
   | 'READONLY' | 'PIVOT_ROOT' | 'ROOT_READONLY' | 'ROOT_PROPAGATION' | 'HOSTNAME' | 'DOMAINNAME' | 'WRITE_FILE'
   | 'LOOPBACK_UP' | 'RLIMIT' | 'CAP_BOUNDING' | 'SET_USER' | 'CAPS' | 'UMASK' | 'NO_NEW_PRIVS' | 'CHDIR'
-  | 'BARRIER' | 'EXEC' | 'FORK_INIT' | 'MKDIR';
+  | 'BARRIER' | 'EXEC' | 'FORK_INIT' | 'MKDIR' | 'SYNC_CGROUPS';
 
 export interface NativeBinding {
   constants: NativeConstants;

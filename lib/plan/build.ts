@@ -5,7 +5,7 @@ import type { Spec } from '../spec';
 import { planDevices } from './devices';
 import { hostFacts, type HostFacts } from './host';
 import { planCwd, planMounts, planPathHardening, planPivot, resolveRootfs } from './mounts';
-import { planNamespaces } from './namespaces';
+import { planNamespaces, type CgroupJoin } from './namespaces';
 import { planProcess } from './process';
 import type { Plan } from './steps';
 import { planOomScoreAdj, planSysctl, planSystem } from './system';
@@ -16,20 +16,22 @@ export interface BuildOptions {
   preservedFds?: number;
   /** Stop at the start barrier (create/start); `run` execs straight away. */
   barrier?: boolean;
+  /** The container's own cgroup, and whether the child must wait while the parent puts it in. */
+  cgroup?: CgroupJoin;
   host?: HostFacts;
 }
 
 export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
   const host = opts.host ?? hostFacts();
   if (!spec.process) throw new ConfigError('/process', 'is required to run a container');
-  const ns = planNamespaces(spec, host);
+  const ns = planNamespaces(spec, host, opts.cgroup);
   if (!ns.created.has('mount')) throw new ConfigError('/linux/namespaces', 'a new mount namespace is required (ociish always sets up the root filesystem)');
   const rootfs = resolveRootfs(spec, opts.bundle);
   const warnings: string[] = [];
   const setGroups = !ns.idMaps?.denySetgroups;
   const steps = [
     ...ns.steps,
-    ...planMounts(spec, opts.bundle, rootfs, host, ns),
+    ...planMounts(spec, opts.bundle, rootfs, host, ns, opts.cgroup),
     ...planDevices(spec, ns, warnings),
     ...planCwd(spec),
     ...planSysctl(spec, ns),

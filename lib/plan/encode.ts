@@ -34,6 +34,7 @@ function layout(step: Step): { ints: Int[]; groups: string[][] } {
     case 'EXEC':
       return { ints: [step.preservedFds, step.pathDirs ? 1 : 0], groups: [step.args, step.env, step.pathDirs ?? []] };
     case 'SYNC_IDMAPS':
+    case 'SYNC_CGROUPS':
     case 'PIVOT_ROOT':
     case 'ROOT_READONLY':
     case 'LOOPBACK_UP':

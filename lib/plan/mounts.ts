@@ -9,7 +9,8 @@ import { constants } from '../native';
 import type { Mount, Spec } from '../spec';
 import type { HostFacts } from './host';
 import { parseMountOptions, rootfsPropagationFlags } from './mount-options';
-import type { NamespacePlan } from './namespaces';
+import type { CgroupHierarchy } from '../cgroups/hierarchies';
+import type { CgroupJoin, NamespacePlan } from './namespaces';
 import type { Step } from './steps';
 
 const M = constants.mount;
@@ -45,9 +46,11 @@ export function resolveRootfs(spec: Spec, bundle: string): string {
 }
 
 /** The container's read-only view of its own cgroups at `mount.destination`. */
-function cgroupView(m: Mount, origin: string, host: HostFacts, ns: NamespacePlan): Step[] {
+function cgroupView(m: Mount, origin: string, host: HostFacts, ns: NamespacePlan, cgroup: CgroupJoin | undefined): Step[] {
   const opts = parseMountOptions(m.options ?? [], m.type, origin);
   const layout = host.cgroups;
+  // The container's own cgroup (or, without one, the runtime's).
+  const own = (h: CgroupHierarchy) => path.join(h.mountPoint, cgroup?.paths.get(h.mountPoint) ?? h.ownPath);
   const dest = m.destination;
   if (layout.mode === 'none') throw new ConfigError(`${origin}/type`, 'the host has no cgroup filesystem mounted at /sys/fs/cgroup');
   if (layout.mode === 'unified') {
@@ -55,7 +58,7 @@ function cgroupView(m: Mount, origin: string, host: HostFacts, ns: NamespacePlan
     if (ns.created.has('cgroup')) return [mountStep({ dest, fstype: 'cgroup2', source: 'cgroup2', flags: opts.flags, origin })];
     // Without a cgroup namespace, show the container's own cgroup by a bind.
     const attrs = { attrSet: flagsToAttrs(opts.flags), attrClr: 0 };
-    return [mountStep({ dest, source: path.join(v2.mountPoint, v2.ownPath), flags: M.MS_BIND! | M.MS_REC!, ...attrs, origin })];
+    return [mountStep({ dest, source: own(v2), flags: M.MS_BIND! | M.MS_REC!, ...attrs, origin })];
   }
   // v1/hybrid: a tmpfs with one read-only bind per hierarchy of the container's
   // own cgroup, the host's symlinks (cpu -> cpu,cpuacct), then the tmpfs
@@ -66,7 +69,7 @@ function cgroupView(m: Mount, origin: string, host: HostFacts, ns: NamespacePlan
   for (const h of layout.hierarchies) {
     steps.push(mountStep({
       dest: path.join(dest, path.basename(h.mountPoint)),
-      source: path.join(h.mountPoint, h.ownPath),
+      source: own(h),
       flags: M.MS_BIND! | M.MS_REC!,
       attrSet: flagsToAttrs(opts.flags),
       origin,
@@ -99,7 +102,7 @@ export function mountPointOf(dir: string, mountinfo = fs.readFileSync('/proc/sel
   return best;
 }
 
-export function planMounts(spec: Spec, bundle: string, rootfs: string, host: HostFacts, ns: NamespacePlan): Step[] {
+export function planMounts(spec: Spec, bundle: string, rootfs: string, host: HostFacts, ns: NamespacePlan, cgroup?: CgroupJoin): Step[] {
   // An unbindable "/" would forbid binding the rootfs: that one is applied
   // after pivot_root only (planPivot re-applies every rootfsPropagation).
   const configured = spec.linux?.rootfsPropagation ? rootfsPropagationFlags(spec.linux.rootfsPropagation) : 0;
@@ -109,7 +112,7 @@ export function planMounts(spec: Spec, bundle: string, rootfs: string, host: Hos
   (spec.mounts ?? []).forEach((m, i) => {
     const origin = `/mounts/${i}`;
     if (m.type === 'cgroup') {
-      steps.push(...cgroupView(m, origin, host, ns));
+      steps.push(...cgroupView(m, origin, host, ns, cgroup));
       return;
     }
     const opts = parseMountOptions(m.options ?? [], m.type, origin);

@@ -37,14 +37,27 @@ function maps(list: IdMapping[] | undefined, id: number): boolean {
   return (list ?? []).some((m) => id >= m.containerID && id < m.containerID + m.size);
 }
 
-export function planNamespaces(spec: Spec, host: HostFacts): NamespacePlan {
+export interface CgroupJoin {
+  /** The parent writes the child's pid into v1 hierarchies while it waits (SYNC_CGROUPS). */
+  sync: boolean;
+  /** The container's cgroup in each hierarchy, by mount point (for the /sys/fs/cgroup view). */
+  paths: ReadonlyMap<string, string>;
+}
+
+/**
+ * With `cgroup` (the container gets its own cgroup), a new cgroup namespace
+ * is made by UNSHARE once the child is in that cgroup, so that the
+ * namespace's root is the container's cgroup, not the runtime's.
+ */
+export function planNamespaces(spec: Spec, host: HostFacts, cgroup?: CgroupJoin): NamespacePlan {
   const namespaces = spec.linux?.namespaces ?? [];
   const created = new Set<NamespaceType>();
   const joined = new Set<NamespaceType>();
   namespaces.forEach((ns) => (ns.path ? joined : created).add(ns.type));
   const index = (type: NamespaceType) => namespaces.findIndex((ns) => ns.type === type);
 
-  const newFlags = [...created].reduce((f, t) => f | NAMESPACE_FLAGS[t], 0);
+  const laterCgroupNs = cgroup !== undefined && created.has('cgroup');
+  const newFlags = [...created].reduce((f, t) => f | NAMESPACE_FLAGS[t], 0) & ~(laterCgroupNs ? C.CLONE_NEWCGROUP : 0);
   const userNew = created.has('user');
   // Namespaces made after a user namespace is joined or created belong to it,
   // so joins must come first. clone3 can create everything at once only when
@@ -60,6 +73,7 @@ export function planNamespaces(spec: Spec, host: HostFacts): NamespacePlan {
   if (joined.has('time')) throw new ConfigError(`/linux/namespaces/${index('time')}/path`, 'joining an existing time namespace is not supported yet');
 
   const steps: Step[] = [];
+  if (cgroup?.sync) steps.push({ kind: 'SYNC_CGROUPS', origin: '/linux/cgroupsPath' });
   const join = (type: NamespaceType) => {
     const i = index(type);
     steps.push({ kind: 'SETNS', nstype: NAMESPACE_FLAGS[type], path: namespaces[i]!.path!, origin: `/linux/namespaces/${i}/path` });
@@ -84,6 +98,7 @@ export function planNamespaces(spec: Spec, host: HostFacts): NamespacePlan {
     // container's root rather than to an unmapped id.
     if (maps(uidMappings, 0) && maps(gidMappings, 0)) steps.push({ kind: 'SET_ROOT_IDS', setGroups: !denySetgroups, origin: '/linux/uidMappings' });
   }
+  if (laterCgroupNs) steps.push({ kind: 'UNSHARE', flags: C.CLONE_NEWCGROUP, origin: `/linux/namespaces/${index('cgroup')}` });
   if (forkInit) steps.push({ kind: 'FORK_INIT', origin: '/linux/namespaces' });
   return { cloneFlags: cloneAll ? newFlags : 0, steps, idMaps, created, joined };
 }

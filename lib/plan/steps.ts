@@ -6,6 +6,7 @@ export type Step = (
   | { kind: 'SETNS'; nstype: number; path: string }
   | { kind: 'UNSHARE'; flags: number }
   | { kind: 'SYNC_IDMAPS' }
+  | { kind: 'SYNC_CGROUPS' }
   | { kind: 'SET_ROOT_IDS'; setGroups: boolean }
   | {
       kind: 'ROOTFS';
@@ -89,6 +90,7 @@ export function describeStep(step: Step): { operation: string; path: string | un
     case 'SETNS': return { operation: 'join namespace', path: step.path };
     case 'UNSHARE': return { operation: 'unshare namespaces', path: undefined };
     case 'SYNC_IDMAPS': return { operation: 'wait for uid/gid maps', path: undefined };
+    case 'SYNC_CGROUPS': return { operation: 'wait to join the cgroups', path: undefined };
     case 'SET_ROOT_IDS': return { operation: 'become root in the user namespace', path: undefined };
     case 'ROOTFS': return { operation: 'prepare rootfs', path: step.rootfs };
     case 'MOUNT': return { operation: `mount ${step.fstype || 'bind'}`, path: step.source ? `${step.source} on ${step.dest}` : step.dest };

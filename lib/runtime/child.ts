@@ -5,6 +5,7 @@
 import { StepError } from '../errors';
 import { constants, native, type ExitStatus, type Spawned } from '../native';
 import { describeStep, encodePlan, type Plan, type Step } from '../plan';
+import { stepErrorOf } from '../system-error';
 
 const MSG = constants.messages;
 
@@ -41,7 +42,7 @@ async function waitExit(pidfd: number): Promise<ExitStatus> {
 }
 
 /** Writes the maps; a failure names the file and the config field it came from. */
-function writeIdMaps(pid: number, plan: Plan): StepError | null {
+function writeIdMaps(pid: number, plan: Plan): void {
   const maps = plan.idMaps!;
   const writes: [string, string, string][] = [
     ['setgroups', maps.denySetgroups ? 'deny' : '', '/linux/gidMappings'],
@@ -53,11 +54,22 @@ function writeIdMaps(pid: number, plan: Plan): StepError | null {
     try {
       native.writeKernelFile(`/proc/${pid}/${file}`, content);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      return new StepError('write', err.path, pointer, err.code ?? 'EIO', Math.abs(err.errno ?? 5), `${err.code}: ${native.errnoText(Math.abs(err.errno ?? 5)).message}`, e);
+      throw stepErrorOf('write', e, pointer);
     }
   }
-  return null;
+}
+
+/** Does the parent's part of a handshake, then lets the child go on, or tells it to give up with the error's errno. */
+async function answer(fd: number, action: () => void | Promise<void>): Promise<Error | null> {
+  try {
+    await action();
+    native.sendSyncMsg(fd, MSG.GO, 0, 0);
+    return null;
+  } catch (e) {
+    const errno = (e as Partial<StepError>).errno;
+    native.sendSyncMsg(fd, MSG.ABORT, 0, typeof errno === 'number' && errno > 0 ? errno : 5 /* EIO */);
+    return e as Error;
+  }
 }
 
 function killAndReap(pidfd: number): Promise<ExitStatus> {
@@ -72,6 +84,8 @@ function killAndReap(pidfd: number): Promise<ExitStatus> {
 export interface SpawnOptions {
   /** A cgroup to start the child in (CLONE_INTO_CGROUP). */
   cgroupFd?: number;
+  /** The child waits (SYNC_CGROUPS) while this puts it in its other cgroups (v1 hierarchies). */
+  onCgroupJoin?: (pid: number) => void;
   /** The child waits at the start barrier (BARRIER step); resolve to let it exec. */
   onReady?: () => Promise<void>;
 }
@@ -109,15 +123,14 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
             // After an ABORT the child reports the wait step; the parent's own error says more.
             failure ??= stepError(plan, msg.step, msg.value);
             break;
-          case MSG.IDMAPS: {
-            const error = writeIdMaps(spawned.pid, plan);
-            failure ??= error;
-            native.sendSyncMsg(spawned.syncFd, error ? MSG.ABORT : MSG.GO, 0, error ? error.errno : 0);
+          case MSG.IDMAPS:
+            failure ??= await answer(spawned.syncFd, () => writeIdMaps(spawned.pid, plan));
             break;
-          }
+          case MSG.CGROUPS:
+            failure ??= await answer(spawned.syncFd, () => opts.onCgroupJoin?.(spawned.pid));
+            break;
           case MSG.READY:
-            await (opts.onReady?.() ?? Promise.resolve());
-            native.sendSyncMsg(spawned.syncFd, MSG.GO, 0, 0);
+            failure ??= await answer(spawned.syncFd, () => opts.onReady?.());
             break;
           case MSG.PID:
             // Our own unreaped child: its pid cannot have been reused.

@@ -2,7 +2,8 @@
 // remove everything it had. The caller's stdio goes to the container as is.
 import * as path from 'node:path';
 import { native, type ExitStatus } from '../native';
-import { buildPlan } from '../plan';
+import { Cgroup, deviceRules } from '../cgroups';
+import { buildPlan, type Plan } from '../plan';
 import type { Spec } from '../spec';
 import { spawnContainer, type ContainerProcess } from './child';
 import { DEFAULT_ROOT, OCI_VERSION, StateDir } from './state';
@@ -26,33 +27,62 @@ export function exitCode(status: ExitStatus): number {
 
 export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
   const bundle = path.resolve(opts.bundle);
-  const plan = buildPlan(opts.spec, { bundle, preservedFds: opts.preservedFds ?? 0 });
+  const cgroup = Cgroup.forContainer(opts.spec, opts.id);
+  const resources = opts.spec.linux?.resources ?? {};
+  cgroup.check(resources);
+  const plan = buildPlan(opts.spec, { bundle, preservedFds: opts.preservedFds ?? 0, cgroup: cgroup.planJoin() });
   for (const w of plan.warnings) opts.onWarning?.(w);
   const state = StateDir.claim(opts.root ?? DEFAULT_ROOT, opts.id);
   try {
-    const container = await spawnContainer(plan);
+    cgroup.create();
     try {
-      state.write({
-        ociVersion: OCI_VERSION,
-        id: opts.id,
-        status: 'running',
-        pid: container.pid,
-        bundle,
-        annotations: opts.spec.annotations ?? {},
-        rootfs: path.resolve(bundle, opts.spec.root?.path ?? ''),
-        created: new Date().toISOString(),
-        owner: '',
-      });
-      opts.onStart?.(container);
-    } catch (e) {
-      // Nobody would watch the container: end it before reporting.
-      native.pidfdSendSignal(container.pidfd, 9);
-      await container.exited;
-      throw e;
+      cgroup.apply(resources, deviceRules(opts.spec));
+      const container = await spawnInCgroup(plan, cgroup);
+      try {
+        state.write({
+          ociVersion: OCI_VERSION,
+          id: opts.id,
+          status: 'running',
+          pid: container.pid,
+          bundle,
+          annotations: opts.spec.annotations ?? {},
+          rootfs: path.resolve(bundle, opts.spec.root?.path ?? ''),
+          created: new Date().toISOString(),
+          owner: '',
+        });
+        opts.onStart?.(container);
+      } catch (e) {
+        // Nobody would watch the container: end it before reporting.
+        native.pidfdSendSignal(container.pidfd, 9);
+        await container.exited;
+        throw e;
+      }
+      return await container.exited;
+    } finally {
+      await destroyQuietly(cgroup, opts.onWarning);
     }
-    return await container.exited;
   } finally {
     removeQuietly(state, opts.onWarning);
+  }
+}
+
+/** Spawns the plan's child inside the container's cgroup: born there on v2, put there by pid on v1. */
+export async function spawnInCgroup(plan: Plan, cgroup: Cgroup): Promise<ContainerProcess> {
+  const cgroupFd = cgroup.openCloneFd();
+  try {
+    return await spawnContainer(plan, { cgroupFd, onCgroupJoin: (pid) => cgroup.joinV1(pid) });
+  } finally {
+    if (cgroupFd >= 0) native.closeFd(cgroupFd);
+  }
+}
+
+/** What the container left running (daemons outside a pid namespace) is killed, then the cgroup goes. */
+async function destroyQuietly(cgroup: Cgroup, onWarning?: (message: string) => void): Promise<void> {
+  try {
+    await cgroup.killAll();
+    await cgroup.remove();
+  } catch (e) {
+    onWarning?.(`could not remove the cgroup: ${(e as Error).message}`);
   }
 }
 

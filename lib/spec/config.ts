@@ -33,6 +33,7 @@ import {
   uint32,
   uint64,
 } from './schema';
+import { resourcesSchema } from './resources';
 
 /** RLIM_INFINITY as it arrives from JSON (18446744073709551615 reads as 2^64). */
 export const RLIM_INFINITY = UINT64_MAX;
@@ -224,6 +225,12 @@ export const deviceSchema = refine(
   },
 );
 
+// A cgroup below the hierarchies' roots (absolute) or below the runtime's own
+// cgroup (relative): ".." could climb out of either.
+const cgroupsPath = refine(cstr, (v, ptr) => {
+  if (v.split('/').includes('..')) fail(ptr, 'must not contain ".." components');
+});
+
 const annotations = refine(record(str), (m, ptr) => {
   if (Object.prototype.hasOwnProperty.call(m, '')) fail(at(ptr, ''), 'annotation keys must not be empty');
 });
@@ -234,9 +241,8 @@ export const linuxSchema = obj({
   gidMappings: optional(arr(idMappingSchema)),
   timeOffsets: optional(record(obj({ secs: optional(int64), nanosecs: optional(uint32) }))),
   devices: optional(arr(deviceSchema)),
-  cgroupsPath: optional(str),
-  // Not implemented yet, so refused below; a full schema comes with the feature.
-  resources: optional(anyObject),
+  cgroupsPath: optional(cgroupsPath),
+  resources: optional(resourcesSchema),
   rootfsPropagation: optional(oneOf('shared', 'slave', 'private', 'unbindable', 'rshared', 'rslave', 'rprivate', 'runbindable')),
   seccomp: optional(anyObject), // refused below; lib/seccomp will own its schema
   sysctl: optional(record(cstr)),
@@ -339,8 +345,6 @@ export const NOT_SUPPORTED_YET: readonly Refusal[] = [
   { pointer: '/linux/uidMappings', feature: 'uid/gid mappings together with a user namespace path', when: (v, linux) => isSet(v) && joinsUserNs(linux) },
   { pointer: '/linux/gidMappings', feature: 'uid/gid mappings together with a user namespace path', when: (v, linux) => isSet(v) && joinsUserNs(linux) },
   { pointer: '/linux/timeOffsets', feature: 'time namespace offsets (linux.timeOffsets)' },
-  { pointer: '/linux/cgroupsPath', feature: 'cgroups (linux.cgroupsPath)' },
-  { pointer: '/linux/resources', feature: 'cgroup resources (linux.resources)', when: present },
   { pointer: '/linux/seccomp', feature: 'seccomp (linux.seccomp)', when: present },
   { pointer: '/linux/mountLabel', feature: 'SELinux mount labels (linux.mountLabel)' },
   { pointer: '/linux/intelRdt', feature: 'Intel RDT (linux.intelRdt)', when: present },

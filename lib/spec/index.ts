@@ -28,5 +28,7 @@ export type {
   Spec,
   User,
 } from './config';
+export { resourcesSchema } from './resources';
+export type { BlockIOResources, CpuResources, DeviceRuleConfig, MemoryResources, Resources } from './resources';
 export { escapeToken } from './schema';
 export type { Infer, Schema } from './schema';

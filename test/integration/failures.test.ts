@@ -11,6 +11,7 @@ import {
   exampleBundle, makeBundle, ociish, rootSkip, stateRoot, tempDir, uniqueId,
   type Config, type RunResult, processesMentioning,
 } from '../helpers/container';
+import { defaultCgroupDirs } from '../helpers/cgroups';
 
 // ---------------------------------------------------------------------------
 // Local helpers (this file only)
@@ -54,6 +55,7 @@ async function nothingLeft(t: Test, f: Failed): Promise<void> {
   t.notOk(fs.existsSync(path.join(stateRoot, f.id)), 'no state dir under --root');
   t.same(processesMentioning(f.bundle, f.id), [], 'no process left naming the bundle or the id');
   t.same(mountsMentioning(f.bundle, rootfs), [], 'no mount of the bundle or rootfs in the host\'s mount table');
+  t.same(defaultCgroupDirs(f.id), [], 'no cgroup directory');
 }
 
 // ---------------------------------------------------------------------------
@@ -240,10 +242,24 @@ t.test('a bad field: one line with its JSON pointer', { skip: rootSkip }, async 
   }
 });
 
+t.test('cgroups: what the host cannot honour is refused, a failed write removes the cgroup', { skip: rootSkip }, async (t) => {
+  const cases: [(c: Config) => void, string | RegExp][] = [
+    // No host of ours has net_cls: not mounted on our hybrid machines, v1 only on v2 hosts.
+    [(c) => (c.linux.resources = { network: { classID: 7 } }), /^ociish: config\.json \/linux\/resources\/network\/classID: cannot be honoured: the host has no net_cls controller \(host cgroup mode: (hybrid|unified|legacy)\)\n$/],
+    [(c) => (c.linux.cgroupsPath = '/ociish-test/../escape'), 'config.json /linux/cgroupsPath: must not contain ".." components'],
+    [(c) => (c.linux.resources = { memory: { limit: 1 << 30, swap: 1 << 20 } }), 'config.json /linux/resources/memory/swap: must be >= limit (1073741824): it counts memory plus swap'],
+    // The kernel refuses cpus the machine does not have, after the cgroup was made.
+    [(c) => (c.linux.resources = { cpu: { cpus: '4000' } }), /^ociish: write \/sys\/fs\/cgroup\/\S*\/cpuset\.cpus: (ERANGE|EINVAL): [^(]+ \(config\.json \/linux\/resources\/cpu\/cpus\)\n$/],
+  ];
+  for (const [edit, line] of cases) {
+    const f = await fail(edit);
+    failsWith(t, f.r, line);
+    await nothingLeft(t, f);
+  }
+});
+
 t.test('unsupported fields are refused with their pointers', { skip: rootSkip }, async (t) => {
   const cases: [(c: Config) => void, string][] = [
-    [(c) => (c.linux.resources = { devices: [{ allow: false, access: 'rwm' }] }), 'config.json /linux/resources: not supported yet: cgroup resources (linux.resources)'],
-    [(c) => (c.linux.resources = {}), 'config.json /linux/resources: not supported yet: cgroup resources (linux.resources)'],
     [(c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }), 'config.json /linux/seccomp: not supported yet: seccomp (linux.seccomp)'],
     [(c) => (c.hooks = { prestart: [{ path: '/bin/true' }] }), 'config.json /hooks/prestart: not supported yet: hooks'],
     [(c) => (c.process.terminal = true), 'config.json /process/terminal: not supported yet: process.terminal (pseudo-terminal, --console-socket)'],

@@ -433,6 +433,7 @@ function expectedLayout(s: Step): { ints: Int[]; groups: string[][] } {
     // steps_process.cc step_exec: ints[preserved fds, lookup], groups[args, env, path dirs]
     case 'EXEC': return { ints: [s.preservedFds, s.pathDirs !== null], groups: [s.args, s.env, s.pathDirs ?? []] };
     case 'SYNC_IDMAPS':
+    case 'SYNC_CGROUPS':
     case 'PIVOT_ROOT':
     case 'ROOT_READONLY':
     case 'LOOPBACK_UP':
@@ -469,6 +470,7 @@ t.test('encodePlan: the bytes decode back to the steps', async (t) => {
       { kind: 'SETNS', nstype: C.CLONE_NEWNET, path: '/var/run/netns/blue', origin: '/linux/namespaces/1/path' },
       { kind: 'UNSHARE', flags: C.CLONE_NEWNS | C.CLONE_NEWUSER, origin: '/linux/namespaces' },
       { kind: 'SYNC_IDMAPS', origin: '/linux/uidMappings' },
+      { kind: 'SYNC_CGROUPS', origin: '/linux/cgroupsPath' },
       { kind: 'SET_ROOT_IDS', setGroups: true, origin: '/linux/uidMappings' },
       { kind: 'ROOTFS', rootfs: '/bundles/x/rootfs', propagation: M.MS_SHARED | M.MS_REC, privateParent: '/bundles', origin: '/root/path' },
       { kind: 'MKDIR', dest: '/work dir', origin: '/process/cwd' },

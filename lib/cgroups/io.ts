@@ -1,0 +1,49 @@
+// File operations on cgroup directories, behind an interface so that the
+// writes can be checked against a plain temp directory in unit tests.
+import * as fs from 'node:fs';
+import { native } from '../native';
+
+export interface CgroupIO {
+  /** One write(2) of the whole value (the kernel takes one value per write). */
+  write(file: string, value: string): void;
+  /** The file's content, or undefined when it does not exist. */
+  read(file: string): string | undefined;
+  exists(file: string): boolean;
+  /** Creates the directory; false when it already existed. */
+  mkdir(dir: string): boolean;
+  rmdir(dir: string): void;
+  /** Sub-directories (child cgroups) of dir. */
+  children(dir: string): string[];
+}
+
+function isCode(e: unknown, code: string): boolean {
+  return (e as NodeJS.ErrnoException).code === code;
+}
+
+export const kernelIO: CgroupIO = {
+  write: (file, value) => native.writeKernelFile(file, value),
+  read(file) {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      if (isCode(e, 'ENOENT')) return undefined;
+      throw e;
+    }
+  },
+  exists: (file) => fs.existsSync(file),
+  mkdir(dir) {
+    try {
+      fs.mkdirSync(dir);
+      return true;
+    } catch (e) {
+      if (isCode(e, 'EEXIST')) return false;
+      throw e;
+    }
+  },
+  rmdir: (dir) => fs.rmdirSync(dir),
+  children: (dir) =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name),
+};
