@@ -12,6 +12,7 @@
         "csrc/poll.cc",
         "csrc/proc.cc",
         "csrc/spawn.cc",
+        "csrc/bpf.cc",
         "csrc/child/clone3.cc",
         "csrc/child/interp.cc",
         "csrc/child/fs.cc",

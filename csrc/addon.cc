@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ociish::InitPoll(env, exports);
   ociish::InitProc(env, exports);
   ociish::InitSpawn(env, exports);
+  ociish::InitBpf(env, exports);
   return exports;
 }
 }  // namespace

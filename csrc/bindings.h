@@ -11,4 +11,5 @@ void InitPoll(Napi::Env env, Napi::Object exports);
 void CancelWait(int fd);
 void InitProc(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
+void InitBpf(Napi::Env env, Napi::Object exports);
 }  // namespace ociish

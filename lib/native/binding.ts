@@ -82,4 +82,15 @@ export interface NativeBinding {
   spawn(plan: Buffer, cloneFlags: number, cgroupFd: number, minFd?: number): Spawned;
   /** Frees a child's memory; only once it has exec'd or died. */
   releaseArena(arena: SpawnArena): void;
+
+  /**
+   * Makes `insns` (eBPF, from compileDeviceProgram) the device filter of a
+   * cgroup v2 directory: loads it, attaches it with BPF_F_ALLOW_MULTI, then
+   * detaches the programs attached there before, so there is never a moment
+   * without a filter. A program the kernel refuses throws with the
+   * verifier's log in the message.
+   */
+  attachDeviceProgram(cgroupDir: string, insns: Buffer): void;
+  /** The ids of the device programs attached to the cgroup v2 directory itself. */
+  deviceProgramIds(cgroupDir: string): number[];
 }
