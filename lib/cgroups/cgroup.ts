@@ -9,12 +9,15 @@ import { StepError } from '../errors';
 import type { CgroupJoin } from '../plan';
 import type { Resources, Spec } from '../spec';
 import { stepErrorOf } from '../system-error';
+import { native } from '../native';
+import { compileDeviceProgram } from './device-program';
 import { deviceEntriesV1, type DeviceRule } from './device-rules';
 import type { CgroupWrite } from './entries';
 import { hostCgroupLayout, type CgroupLayout } from './hierarchies';
 import { kernelIO, type CgroupIO } from './io';
 import { containerCgroupDirs, type ContainerCgroupDir } from './paths';
 import { controllerHierarchies, placeResources } from './placement';
+import { readStats, type CgroupStats } from './stats';
 
 /** How long remove() waits for the last processes to leave before giving up. */
 const REMOVE_TIMEOUT_MS = 5000;
@@ -309,6 +312,11 @@ export class Cgroup {
     }
   }
 
+  /** Resource usage, in the shape of runc's `events --stats`. */
+  stats(): CgroupStats {
+    return readStats((c) => this.dirOf(c), this.io);
+  }
+
   /** Applies part of linux.resources to a live container (`update`). */
   update(resources: Resources): void {
     if (resources.memory?.checkBeforeUpdate && resources.memory.limit !== undefined && resources.memory.limit >= 0) {
@@ -367,6 +375,11 @@ export class Cgroup {
   }
 }
 
-function attachDeviceFilter(dir: string, _rules: readonly DeviceRule[]): void {
-  throw new StepError('apply device rules', dir, '/linux/resources/devices', 'ENOTSUP', 95, 'the cgroup v2 device filter is not available');
+/** cgroup v2 has no devices file: the rules become an eBPF program on the cgroup. */
+function attachDeviceFilter(dir: string, rules: readonly DeviceRule[]): void {
+  try {
+    native.attachDeviceProgram(dir, compileDeviceProgram(rules));
+  } catch (e) {
+    throw stepErrorOf('attach the device filter to', e, '/linux/resources/devices');
+  }
 }

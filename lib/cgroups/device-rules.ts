@@ -2,17 +2,10 @@
 // devices the container is given (linux.devices) and the ones every container
 // needs, as runc does. The last matching rule wins; nothing matches → denied.
 import type { DeviceRuleConfig, Spec } from '../spec';
+import type { DeviceRule } from './device-program';
 import { write, type CgroupWrite } from './entries';
 
-export interface DeviceRule {
-  allow: boolean;
-  type: 'a' | 'b' | 'c';
-  /** null: every major (minor) number. */
-  major: number | null;
-  minor: number | null;
-  /** A non-empty subset of "rwm". */
-  access: string;
-}
+export type { DeviceRule };
 
 const rule = (type: 'b' | 'c', major: number | null, minor: number | null, access = 'rwm'): DeviceRule => ({ allow: true, type, major, minor, access });
 

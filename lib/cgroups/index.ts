@@ -3,3 +3,5 @@ export { Cgroup } from './cgroup';
 export { deviceRules, DEFAULT_DEVICE_RULES, type DeviceRule } from './device-rules';
 export { detectMode, hostCgroupLayout, type CgroupLayout, type CgroupMode } from './hierarchies';
 export { DEFAULT_CGROUP_PARENT } from './paths';
+export type { CgroupIO } from './io';
+export type { CgroupStats } from './stats';

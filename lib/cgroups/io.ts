@@ -14,6 +14,8 @@ export interface CgroupIO {
   rmdir(dir: string): void;
   /** Sub-directories (child cgroups) of dir. */
   children(dir: string): string[];
+  /** The files (interface files) of dir. */
+  files(dir: string): string[];
 }
 
 function isCode(e: unknown, code: string): boolean {
@@ -45,5 +47,10 @@ export const kernelIO: CgroupIO = {
     fs
       .readdirSync(dir, { withFileTypes: true })
       .filter((d) => d.isDirectory())
+      .map((d) => d.name),
+  files: (dir) =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isFile())
       .map((d) => d.name),
 };
