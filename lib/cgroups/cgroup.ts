@@ -79,11 +79,13 @@ export class Cgroup {
           const parent = dir;
           dir = path.join(dir, part);
           if (d.hierarchy.version === 2) this.enableControllers(parent);
-          if (!this.mkdir(dir)) continue;
+          // exists() first: a failed mkdir costs an exception, and the parents usually exist.
+          if (this.io.exists(dir) || !this.mkdir(dir)) continue;
           created.push(dir);
           if (d.hierarchy.controllers.includes('cpuset')) this.inheritCpuset(parent, dir);
         }
-        this.checkFitForUse(d);
+        // A cgroup made just now is empty; one that was there may not be.
+        if (created[created.length - 1] !== d.dir) this.checkFitForUse(d);
       }
     } catch (e) {
       for (const dir of created.reverse()) this.tryRmdir(dir);
@@ -193,6 +195,25 @@ export class Cgroup {
     const v2 = this.v2;
     if (v2) return attachDeviceFilter(v2.dir, rules);
     if (explicit) throw new StepError('apply device rules', undefined, '/linux/resources/devices', 'ENOTSUP', 95, `the host has no devices controller and no cgroup v2 hierarchy (host cgroup mode: ${this.layout.mode})`);
+  }
+
+  /**
+   * Cgroup delegation (config-linux.md): on a pure v2 host, a container with
+   * its own user and cgroup namespaces and a writable /sys/fs/cgroup gets
+   * its cgroup directory and the files the kernel lists as delegatable
+   * owned by its root, so that it can manage its own sub-cgroups.
+   */
+  delegateTo(owner: { uid: number; gid: number }): void {
+    const v2 = this.v2;
+    if (!v2 || this.layout.mode !== 'unified') return;
+    const listed = this.io.read('/sys/kernel/cgroup/delegate');
+    const files = listed ? listed.split('\n').filter(Boolean) : ['cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads'];
+    try {
+      this.io.chown(v2.dir, owner.uid, owner.gid);
+      for (const f of files) if (this.io.exists(path.join(v2.dir, f))) this.io.chown(path.join(v2.dir, f), owner.uid, owner.gid);
+    } catch (e) {
+      throw this.fail('delegate cgroup', e, '/linux/uidMappings');
+    }
   }
 
   /** Puts a process in every v1 directory (v2: it was born there with CLONE_INTO_CGROUP). */

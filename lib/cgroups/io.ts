@@ -12,6 +12,7 @@ export interface CgroupIO {
   /** Creates the directory; false when it already existed. */
   mkdir(dir: string): boolean;
   rmdir(dir: string): void;
+  chown(file: string, uid: number, gid: number): void;
   /** Sub-directories (child cgroups) of dir. */
   children(dir: string): string[];
   /** The files (interface files) of dir. */
@@ -43,6 +44,7 @@ export const kernelIO: CgroupIO = {
     }
   },
   rmdir: (dir) => fs.rmdirSync(dir),
+  chown: (file, uid, gid) => fs.chownSync(file, uid, gid),
   children: (dir) =>
     fs
       .readdirSync(dir, { withFileTypes: true })

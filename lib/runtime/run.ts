@@ -2,7 +2,7 @@
 // remove everything it had. The caller's stdio goes to the container as is.
 import * as path from 'node:path';
 import { native, type ExitStatus } from '../native';
-import { Cgroup, deviceRules } from '../cgroups';
+import { Cgroup, delegationOwner, deviceRules } from '../cgroups';
 import { buildPlan, type Plan } from '../plan';
 import type { Spec } from '../spec';
 import { spawnContainer, type ContainerProcess } from './child';
@@ -37,6 +37,8 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
     cgroup.create();
     try {
       cgroup.apply(resources, deviceRules(opts.spec));
+      const owner = delegationOwner(opts.spec);
+      if (owner) cgroup.delegateTo(owner);
       const container = await spawnInCgroup(plan, cgroup);
       try {
         state.write({
