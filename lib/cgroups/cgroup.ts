@@ -11,7 +11,7 @@ import type { Resources, Spec } from '../spec';
 import { stepErrorOf } from '../system-error';
 import { native } from '../native';
 import { compileDeviceProgram } from './device-program';
-import { deviceEntriesV1, type DeviceRule } from './device-rules';
+import { deviceEntriesV1, type DeviceRule, type SourcedDeviceRule } from './device-rules';
 import type { CgroupWrite } from './entries';
 import { hostCgroupLayout, type CgroupLayout } from './hierarchies';
 import { kernelIO, type CgroupIO } from './io';
@@ -157,7 +157,7 @@ export class Cgroup {
   }
 
   /** Writes linux.resources (a whole config or an update's part) and the device rules. */
-  apply(resources: Resources, devices?: readonly DeviceRule[]): void {
+  apply(resources: Resources, devices?: readonly SourcedDeviceRule[]): void {
     const current = (controller: string, file: string) => {
       const d = this.dirOf(controller);
       return d && this.io.read(path.join(d.dir, file));
@@ -186,10 +186,10 @@ export class Cgroup {
    * eBPF program on the v2 cgroup. A host with neither can only honour the
    * default of allowing everything, so explicit rules are refused there.
    */
-  private applyDevices(rules: readonly DeviceRule[], explicit: boolean): void {
+  private applyDevices(rules: readonly SourcedDeviceRule[], explicit: boolean): void {
     const v1 = this.dirOf('devices');
     if (v1) {
-      for (const w of deviceEntriesV1(rules)) this.writeEntry(v1, w);
+      for (const w of deviceEntriesV1(rules, this.layout.mode)) this.writeEntry(v1, w);
       return;
     }
     const v2 = this.v2;

@@ -43,7 +43,11 @@ export function v2Entries(r: Resources, current: CurrentValue): CgroupEntry[] {
   if (m) {
     if (m.limit !== undefined) out.push(write('memory', `${P}/memory/limit`, 'memory.max', max(m.limit)));
     if (m.reservation !== undefined) out.push(write('memory', `${P}/memory/reservation`, 'memory.low', max(m.reservation)));
-    if (m.swap !== undefined) out.push(write('memory', `${P}/memory/swap`, 'memory.swap.max', swapMax(m.limit, m.swap)));
+    if (m.swap !== undefined) {
+      const value = swapMax(m.limit, m.swap);
+      // Without swap accounting there is no memory.swap.max, and no limit on swap is what "max" asks.
+      out.push({ ...write('memory', `${P}/memory/swap`, 'memory.swap.max', value), ifExists: value === 'max' });
+    }
     if (m.kernel !== undefined) no('memory', 'memory/kernel', 'kernel memory limit (memory.kmem.limit_in_bytes is v1 only)');
     if (m.kernelTCP !== undefined) no('memory', 'memory/kernelTCP', 'kernel TCP memory limit (memory.kmem.tcp.limit_in_bytes is v1 only)');
     if (m.swappiness !== undefined) no('memory', 'memory/swappiness', 'per-cgroup swappiness (memory.swappiness is v1 only)');
