@@ -82,7 +82,7 @@ export class Cgroup {
           // exists() first: a failed mkdir costs an exception, and the parents usually exist.
           if (this.io.exists(dir) || !this.mkdir(dir)) continue;
           created.push(dir);
-          if (d.hierarchy.controllers.includes('cpuset')) this.inheritCpuset(parent, dir);
+          if (d.hierarchy.version === 1 && d.hierarchy.controllers.includes('cpuset')) this.inheritCpuset(parent, dir);
         }
         // A cgroup made just now is empty; one that was there may not be.
         if (created[created.length - 1] !== d.dir) this.checkFitForUse(d);
