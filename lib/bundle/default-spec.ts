@@ -1,7 +1,6 @@
 // The config.json that `ociish spec` writes: runc's example spec
-// (libcontainer/specconv/example.go, current runc) with three differences:
+// (libcontainer/specconv/example.go, current runc) with two differences:
 //  - process.terminal is false, so the bundle runs as is without a console socket;
-//  - no linux.resources: cgroup resources are not implemented yet;
 //  - hostname "ociish".
 // Like current runc (1.2+) it lists no ambient capabilities: without matching
 // inheritable ones the kernel refuses to raise them (runc 1.1 listed them and
@@ -72,6 +71,9 @@ export function defaultSpec(opts: DefaultSpecOptions = {}): object {
             gidMappings: [{ containerID: 0, hostID: process.getegid?.() ?? 0, size: 1 }],
           }
         : {}),
+      // Every device denied but the defaults the runtime adds, as runc's example
+      // (which leaves resources out for rootless containers).
+      ...(opts.rootless ? {} : { resources: { devices: [{ allow: false, access: 'rwm' }] } }),
       namespaces: namespaces(opts),
       maskedPaths: [
         '/proc/acpi',
