@@ -97,7 +97,8 @@ export function deviceEntriesV1(rules: readonly SourcedDeviceRule[], mode = 'leg
       } else if (r.allow !== defaultAllow) {
         exceptions.push(line);
       } else if (!r.allow) {
-        const wider = exceptions.find((e) => e.type === line.type && overlap(e.major, line.major) && overlap(e.minor, line.minor) && (e.major !== line.major || e.minor !== line.minor));
+        const shares = (e: V1Line) => [...line.access].some((a) => e.access.includes(a));
+        const wider = exceptions.find((e) => e.type === line.type && overlap(e.major, line.major) && overlap(e.minor, line.minor) && shares(e) && (e.major !== line.major || e.minor !== line.minor));
         if (wider) {
           throw new ConfigError(r.pointer ?? '/linux/resources/devices', `cannot be honoured on a cgroup v1 devices controller: it narrows the earlier rule "${text(wider)}", which v1 cannot split (host cgroup mode: ${mode})`);
         }

@@ -1,5 +1,4 @@
 // linux.resources on cgroup v2 files (Documentation/admin-guide/cgroup-v2.rst).
-import { ConfigError } from '../errors';
 import { escapeToken, type Resources } from '../spec';
 import { THROTTLES, devNumber, refusal, write, type CgroupEntry, type CgroupWrite, type CurrentValue } from './entries';
 
@@ -26,13 +25,18 @@ export function blkioWeightToIoWeight(weight: number): number {
   return 1 + Math.floor(((weight - 10) * 9999) / 990);
 }
 
-/** The spec's swap is memory+swap; memory.swap.max is swap alone. */
-function swapMax(limit: number | undefined, swap: number): string {
+/**
+ * The spec's swap is memory+swap; memory.swap.max is swap alone, so it needs
+ * the memory limit: the one given, or (an update of swap alone) the current one.
+ * A string to write, or why it cannot be.
+ */
+function swapMax(limit: number | undefined, swap: number, current: CurrentValue): string | { refused: string } {
   if (swap < 0) return 'max';
-  if (limit === undefined || limit < 0) {
-    throw new ConfigError(`${P}/memory/swap`, 'needs a memory limit (memory.limit) on cgroup v2, where swap is limited on its own');
-  }
-  return String(swap - limit);
+  const cur = current('memory', 'memory.max')?.trim();
+  const base = limit ?? (cur && cur !== 'max' ? Number(cur) : -1);
+  if (base < 0) return { refused: 'swap limit without a memory limit (memory.swap.max counts swap alone; set memory.limit too)' };
+  if (swap < base) return { refused: `swap limit below the memory limit (${base}): swap counts memory plus swap` };
+  return String(swap - base);
 }
 
 export function v2Entries(r: Resources, current: CurrentValue): CgroupEntry[] {
@@ -44,9 +48,10 @@ export function v2Entries(r: Resources, current: CurrentValue): CgroupEntry[] {
     if (m.limit !== undefined) out.push(write('memory', `${P}/memory/limit`, 'memory.max', max(m.limit)));
     if (m.reservation !== undefined) out.push(write('memory', `${P}/memory/reservation`, 'memory.low', max(m.reservation)));
     if (m.swap !== undefined) {
-      const value = swapMax(m.limit, m.swap);
+      const value = swapMax(m.limit, m.swap, current);
+      if (typeof value !== 'string') out.push(refusal('memory', `${P}/memory/swap`, value.refused));
       // Without swap accounting there is no memory.swap.max, and no limit on swap is what "max" asks.
-      out.push({ ...write('memory', `${P}/memory/swap`, 'memory.swap.max', value), ifExists: value === 'max' });
+      else out.push({ ...write('memory', `${P}/memory/swap`, 'memory.swap.max', value), ifExists: value === 'max' });
     }
     if (m.kernel !== undefined) no('memory', 'memory/kernel', 'kernel memory limit (memory.kmem.limit_in_bytes is v1 only)');
     if (m.kernelTCP !== undefined) no('memory', 'memory/kernelTCP', 'kernel TCP memory limit (memory.kmem.tcp.limit_in_bytes is v1 only)');

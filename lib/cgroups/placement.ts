@@ -30,12 +30,15 @@ function hostHas(layout: CgroupLayout): string {
 export function placeResources(resources: Resources, layout: CgroupLayout, current: CurrentValue = () => undefined): PlacedWrite[] {
   const where = controllerHierarchies(layout);
   const placed: PlacedWrite[] = [];
+  const handled = new Set<string>(); // pointers one version took care of
+  const missing = new Map<string, string>(); // pointer -> the controller neither version found
   const take = (entries: CgroupEntry[], version: 1 | 2) => {
     for (const e of entries) {
       const h = where.get(e.controller);
       if (!h) {
-        const what = e.controller === 'cgroup' ? 'no cgroup v2 hierarchy' : `no ${e.controller} controller`;
-        throw new ConfigError(e.pointer, `cannot be honoured: the host has ${what} (${hostHas(layout)})`);
+        // The other version may name it differently (io / blkio): decided after both.
+        if (!missing.has(e.pointer)) missing.set(e.pointer, e.controller === 'cgroup' ? 'no cgroup v2 hierarchy' : `no ${e.controller} controller`);
+        continue;
       }
       if (h.version !== version) {
         if ('unified' in e && e.unified) {
@@ -44,10 +47,14 @@ export function placeResources(resources: Resources, layout: CgroupLayout, curre
         continue; // the other version's form of this field applies
       }
       if (isRefusal(e)) throw new ConfigError(e.pointer, `cannot be honoured: ${e.refused} (${hostHas(layout)})`);
+      handled.add(e.pointer);
       placed.push({ ...e, hierarchy: h });
     }
   };
   take(v2Entries(resources, current), 2);
   take(v1Entries(resources, current), 1);
+  for (const [pointer, what] of missing) {
+    if (!handled.has(pointer)) throw new ConfigError(pointer, `cannot be honoured: the host has ${what} (${hostHas(layout)})`);
+  }
   return placed;
 }
