@@ -24,9 +24,14 @@ const hostPrefixes = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').fi
 /** /proc/PID/cgroup as it reads for a process in cgroup `cgPath` of every hierarchy. */
 const procCgroup = (cgPath: string) => hostPrefixes.map((p) => `${p}:${cgPath}`);
 
+/**
+ * A bundle running `script`, without a cgroup namespace (the default spec has
+ * one on cgroup v2 hosts, as runc's) unless `edit` adds it.
+ */
 async function bundleWith(script: string, edit: (c: Config) => void): Promise<string> {
   return makeBundle((c) => {
     c.process.args = ['sh', '-c', script];
+    c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'cgroup');
     edit(c);
   });
 }
