@@ -306,6 +306,17 @@ t.test('memory', async (t) => {
   }
 });
 
+t.test('memory, v2: an update of swap alone counts from the current memory.max', async (t) => {
+  const h = host(t, 'unified');
+  const cg = created(h);
+  const dir = dirOf(cg, 'v2');
+  h.preset(path.join(dir, 'memory.max'), `${64 * MB}\n`);
+  cg.update({ memory: { swap: 96 * MB } });
+  t.same(h.written(path.join(dir, 'memory.swap.max')), [String(32 * MB)], 'swap (memory+swap) minus the current limit');
+  h.preset(path.join(dir, 'memory.max'), 'max\n');
+  t.equal(configError(() => cg.update({ memory: { swap: 96 * MB } })).pointer, '/linux/resources/memory/swap', 'no current limit: refused');
+});
+
 t.test('cpu', async (t) => {
   runRows(t, [
     {
