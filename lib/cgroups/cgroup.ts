@@ -25,6 +25,8 @@ const FREEZE_TIMEOUT_MS = 5000;
 
 export class Cgroup {
   readonly dirs: readonly ContainerCgroupDir[];
+  /** The container's directory for each controller the host has. */
+  private readonly byController = new Map<string, ContainerCgroupDir>();
 
   constructor(
     readonly layout: CgroupLayout,
@@ -32,6 +34,10 @@ export class Cgroup {
     private readonly io: CgroupIO = kernelIO,
   ) {
     this.dirs = dirs;
+    for (const [controller, h] of controllerHierarchies(layout)) {
+      const d = dirs.find((x) => x.hierarchy === h);
+      if (d) this.byController.set(controller, d);
+    }
   }
 
   /** The cgroup a container's config asks for (not created yet). */
@@ -55,12 +61,7 @@ export class Cgroup {
   }
 
   private dirOf(controller: string): ContainerCgroupDir | undefined {
-    const h = controllerHierarchies(this.layout).get(controller);
-    return h && this.dirs.find((d) => d.hierarchy === h);
-  }
-
-  private fail(operation: string, e: unknown, pointer?: string): Error {
-    return stepErrorOf(operation, e, pointer);
+    return this.byController.get(controller);
   }
 
   /**
@@ -97,7 +98,7 @@ export class Cgroup {
     try {
       return this.io.mkdir(dir);
     } catch (e) {
-      throw this.fail('create cgroup', e, '/linux/cgroupsPath');
+      throw stepErrorOf('create cgroup', e, '/linux/cgroupsPath');
     }
   }
 
@@ -131,7 +132,7 @@ export class Cgroup {
       try {
         this.io.write(path.join(dir, file), value);
       } catch (e) {
-        throw this.fail('write', e, '/linux/cgroupsPath');
+        throw stepErrorOf('write', e, '/linux/cgroupsPath');
       }
     }
   }
@@ -167,17 +168,24 @@ export class Cgroup {
     if (devices) this.applyDevices(devices, resources.devices !== undefined);
   }
 
+  /** Writes the first candidate file that exists (a missing one fails with ENOENT: no stat first). */
   private writeEntry(d: ContainerCgroupDir, w: CgroupWrite): void {
-    const candidate = w.candidates.find((c) => this.io.exists(path.join(d.dir, c.file)));
-    if (!candidate) {
-      if (w.ifExists) return;
-      const files = w.candidates.map((c) => c.file).join(' or ');
-      throw new StepError('write', path.join(d.dir, w.candidates[0]!.file), w.pointer, 'ENOENT', 2, `the host's ${d.hierarchy.version === 2 ? 'cgroup v2' : 'cgroup v1'} ${w.controller} controller has no ${files}`);
+    for (const c of w.candidates) {
+      if (this.tryWrite(path.join(d.dir, c.file), c.value, 'write', w.pointer)) return;
     }
+    if (w.ifExists) return;
+    const files = w.candidates.map((c) => c.file).join(' or ');
+    throw new StepError('write', path.join(d.dir, w.candidates[0]!.file), w.pointer, 'ENOENT', 2, `the host's ${d.hierarchy.version === 2 ? 'cgroup v2' : 'cgroup v1'} ${w.controller} controller has no ${files}`);
+  }
+
+  /** false when the file does not exist; any other failure throws, named after `operation`. */
+  private tryWrite(file: string, value: string, operation: string, pointer?: string): boolean {
     try {
-      this.io.write(path.join(d.dir, candidate.file), candidate.value);
+      this.io.write(file, value);
+      return true;
     } catch (e) {
-      throw this.fail('write', e, w.pointer);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw stepErrorOf(operation, e, pointer);
     }
   }
 
@@ -212,7 +220,7 @@ export class Cgroup {
       this.io.chown(v2.dir, owner.uid, owner.gid);
       for (const f of files) if (this.io.exists(path.join(v2.dir, f))) this.io.chown(path.join(v2.dir, f), owner.uid, owner.gid);
     } catch (e) {
-      throw this.fail('delegate cgroup', e, '/linux/uidMappings');
+      throw stepErrorOf('delegate cgroup', e, '/linux/uidMappings');
     }
   }
 
@@ -230,7 +238,7 @@ export class Cgroup {
     try {
       this.io.write(path.join(d.dir, 'cgroup.procs'), String(pid));
     } catch (e) {
-      throw this.fail('join cgroup', e, '/linux/cgroupsPath');
+      throw stepErrorOf('join cgroup', e, '/linux/cgroupsPath');
     }
   }
 
@@ -241,7 +249,7 @@ export class Cgroup {
     try {
       return fs.openSync(v2.dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     } catch (e) {
-      throw this.fail('open cgroup', e, '/linux/cgroupsPath');
+      throw stepErrorOf('open cgroup', e, '/linux/cgroupsPath');
     }
   }
 
@@ -290,7 +298,7 @@ export class Cgroup {
         // v1 may stay FREEZING while a task is busy in the kernel: asking again moves it on.
         this.io.write(f.file, f.set(on));
       } catch (e) {
-        throw this.fail(on ? 'pause' : 'resume', e);
+        throw stepErrorOf(on ? 'pause' : 'resume', e);
       }
       if (f.done(on)) return;
       if (Date.now() > deadline) throw new StepError(on ? 'pause' : 'resume', f.file, undefined, 'ETIMEDOUT', 110, 'the cgroup did not settle');
@@ -310,14 +318,9 @@ export class Cgroup {
   async killAll(signal: NodeJS.Signals | number = 'SIGKILL'): Promise<void> {
     const v2 = this.v2;
     const isKill = signal === 'SIGKILL' || signal === 9;
-    if (isKill && v2 && this.io.exists(path.join(v2.dir, 'cgroup.kill'))) {
-      try {
-        this.io.write(path.join(v2.dir, 'cgroup.kill'), '1');
-        return;
-      } catch (e) {
-        throw this.fail('kill', e);
-      }
-    }
+    if (isKill && v2 && this.tryWrite(path.join(v2.dir, 'cgroup.kill'), '1', 'kill')) return;
+    // Freezing costs a few writes and waits: not worth it for an empty cgroup (a run that ended).
+    if (this.pids().length === 0) return;
     const canFreeze = this.freezer() !== undefined;
     if (canFreeze) await this.setFrozen(true);
     try {
@@ -366,7 +369,7 @@ export class Cgroup {
       for (let delay = 1; ; delay = Math.min(delay * 2, 100)) {
         const error = this.removeTree(d.dir);
         if (!error) break;
-        if (error.code !== 'EBUSY' || Date.now() > deadline) throw this.fail('remove cgroup', error);
+        if (error.code !== 'EBUSY' || Date.now() > deadline) throw stepErrorOf('remove cgroup', error);
         await sleep(delay);
       }
     }

@@ -1,8 +1,7 @@
 // linux.resources on cgroup v1 files (Documentation/admin-guide/cgroup-v1/).
-import { escapeToken, type Resources } from '../spec';
-import { THROTTLES, devNumber, write, type CgroupEntry, type CurrentValue } from './entries';
+import type { Resources } from '../spec';
+import { RESOURCES_PTR as P, THROTTLES, devNumber, rdmaEntries, write, type CgroupEntry, type CurrentValue } from './entries';
 
-const P = '/linux/resources';
 
 /** v1 limits take -1 for "no limit"; a larger value than the kernel's maximum reads back as that maximum. */
 function limitValue(v: number): string {
@@ -96,10 +95,7 @@ export function v1Entries(r: Resources, current: CurrentValue): CgroupEntry[] {
   if (n?.classID !== undefined) out.push(write('net_cls', `${P}/network/classID`, 'net_cls.classid', n.classID));
   (n?.priorities ?? []).forEach((p, i) => out.push(write('net_prio', `${P}/network/priorities/${i}`, 'net_prio.ifpriomap', `${p.name} ${p.priority}`)));
 
-  for (const [device, limits] of Object.entries(r.rdma ?? {})) {
-    const value = `${device} hca_handle=${limits.hcaHandles ?? 'max'} hca_object=${limits.hcaObjects ?? 'max'}`;
-    out.push(write('rdma', `${P}/rdma/${escapeToken(device)}`, 'rdma.max', value));
-  }
+  out.push(...rdmaEntries(r));
 
   // unified: cgroup v2 files; placement puts them on the host's v2 hierarchy, if any.
   return out;

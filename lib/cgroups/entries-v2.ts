@@ -1,8 +1,7 @@
 // linux.resources on cgroup v2 files (Documentation/admin-guide/cgroup-v2.rst).
 import { escapeToken, type Resources } from '../spec';
-import { THROTTLES, devNumber, refusal, write, type CgroupEntry, type CgroupWrite, type CurrentValue } from './entries';
+import { RESOURCES_PTR as P, THROTTLES, devNumber, rdmaEntries, refusal, write, type CgroupEntry, type CgroupWrite, type CurrentValue } from './entries';
 
-const P = '/linux/resources';
 
 /** -1 (the spec's "no limit") is "max" in v2 files. */
 function max(v: number): string {
@@ -116,10 +115,7 @@ export function v2Entries(r: Resources, current: CurrentValue): CgroupEntry[] {
   if (r.network?.classID !== undefined) no('net_cls', 'network/classID', 'network class id (net_cls is v1 only)');
   if (r.network?.priorities?.length) no('net_prio', 'network/priorities', 'network priorities (net_prio is v1 only)');
 
-  for (const [device, limits] of Object.entries(r.rdma ?? {})) {
-    const value = `${device} hca_handle=${limits.hcaHandles ?? 'max'} hca_object=${limits.hcaObjects ?? 'max'}`;
-    out.push(write('rdma', `${P}/rdma/${escapeToken(device)}`, 'rdma.max', value));
-  }
+  out.push(...rdmaEntries(r));
   return [...out, ...unifiedEntries(r)];
 }
 

@@ -2,6 +2,7 @@
 // refusal where a cgroup version has no way to honour a field. Which version
 // applies to a controller is decided later, from the host's layout (on a
 // hybrid host some controllers are v1 and others v2).
+import { escapeToken, type Resources } from '../spec';
 
 export interface CgroupWrite {
   /** The controller whose hierarchy holds the file ("cgroup" for core files). */
@@ -46,6 +47,13 @@ export function isRefusal(e: CgroupEntry): e is CgroupRefusal {
 /** "8:0": a block device as the blkio/io files name it. */
 export function devNumber(d: { major: number; minor: number }): string {
   return `${d.major}:${d.minor}`;
+}
+
+/** rdma.max, the same file in v1 and v2: "mlx5_0 hca_handle=2 hca_object=max". */
+export function rdmaEntries(r: Resources): CgroupWrite[] {
+  return Object.entries(r.rdma ?? {}).map(([device, limits]) =>
+    write('rdma', `${RESOURCES_PTR}/rdma/${escapeToken(device)}`, 'rdma.max', `${device} hca_handle=${limits.hcaHandles ?? 'max'} hca_object=${limits.hcaObjects ?? 'max'}`),
+  );
 }
 
 /** The throttle lists of blockIO with the key each version's file uses. */

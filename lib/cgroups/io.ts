@@ -23,6 +23,13 @@ function isCode(e: unknown, code: string): boolean {
   return (e as NodeJS.ErrnoException).code === code;
 }
 
+function namesIn(dir: string, keep: (d: fs.Dirent) => boolean): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter(keep)
+    .map((d) => d.name);
+}
+
 export const kernelIO: CgroupIO = {
   write: (file, value) => native.writeKernelFile(file, value),
   read(file) {
@@ -45,14 +52,6 @@ export const kernelIO: CgroupIO = {
   },
   rmdir: (dir) => fs.rmdirSync(dir),
   chown: (file, uid, gid) => fs.chownSync(file, uid, gid),
-  children: (dir) =>
-    fs
-      .readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name),
-  files: (dir) =>
-    fs
-      .readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isFile())
-      .map((d) => d.name),
+  children: (dir) => namesIn(dir, (d) => d.isDirectory()),
+  files: (dir) => namesIn(dir, (d) => d.isFile()),
 };
