@@ -1,6 +1,7 @@
 // config.json + bundle + host facts -> the ordered steps the child runs.
 // Pure apart from reading host facts and checking the rootfs exists.
 import { ConfigError } from '../errors';
+import { cachedSeccompFilter, type SeccompFilter } from '../seccomp';
 import type { Spec } from '../spec';
 import { planDevices } from './devices';
 import { hostFacts, type HostFacts } from './host';
@@ -19,6 +20,16 @@ export interface BuildOptions {
   /** The container's own cgroup, and whether the child must wait while the parent puts it in. */
   cgroup?: CgroupJoin;
   host?: HostFacts;
+  /** Where compiled seccomp programs are kept between processes (the CLI's state root); memory only without it. */
+  seccompCacheDir?: string;
+}
+
+function planSeccomp(spec: Spec, cacheDir: string | undefined, warnings: string[]): SeccompFilter | null {
+  const seccomp = spec.linux?.seccomp;
+  if (!seccomp) return null;
+  const filter = cachedSeccompFilter(seccomp, { cacheDir });
+  if (seccomp.listenerPath !== undefined && !filter.listener) warnings.push('/linux/seccomp/listenerPath: not used: no rule has SCMP_ACT_NOTIFY');
+  return filter;
 }
 
 export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
@@ -29,6 +40,7 @@ export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
   const rootfs = resolveRootfs(spec, opts.bundle);
   const warnings: string[] = [];
   const setGroups = !ns.idMaps?.denySetgroups;
+  const seccomp = planSeccomp(spec, opts.seccompCacheDir, warnings);
   const steps = [
     ...ns.steps,
     ...planMounts(spec, opts.bundle, rootfs, host, ns, opts.cgroup),
@@ -39,7 +51,7 @@ export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
     ...planOomScoreAdj(spec),
     ...planPivot(spec),
     ...planSystem(spec, ns),
-    ...planProcess(spec.process, host, setGroups, { rootfs, preservedFds: opts.preservedFds ?? 0, barrier: opts.barrier ?? false }, warnings),
+    ...planProcess(spec.process, host, setGroups, { rootfs, preservedFds: opts.preservedFds ?? 0, barrier: opts.barrier ?? false, seccomp }, warnings),
   ];
   return { steps, cloneFlags: ns.cloneFlags, idMaps: ns.idMaps, warnings };
 }

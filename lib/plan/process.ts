@@ -2,6 +2,7 @@
 // umask, no_new_privs and execve (with PATH looked up in the container's env).
 import { ConfigError } from '../errors';
 import { constants } from '../native';
+import type { SeccompFilter } from '../seccomp';
 import type { Capabilities, Process } from '../spec';
 import { withHome } from './home';
 import type { HostFacts } from './host';
@@ -61,7 +62,13 @@ export function pathDirs(args: string[], env: string[]): string[] | null {
   return entry.slice(5).split(':');
 }
 
+function seccompStep(filter: SeccompFilter): Step {
+  return { kind: 'SECCOMP', flags: filter.flags, program: filter.program, listener: filter.listener, origin: '/linux/seccomp' };
+}
+
 export interface ProcessPlanOptions {
+  /** The compiled linux.seccomp filter, if any. */
+  seccomp: SeccompFilter | null;
   /** The host path of the rootfs (for HOME from its /etc/passwd). */
   rootfs: string;
   preservedFds: number;
@@ -79,11 +86,19 @@ export function planProcess(process: Process, host: HostFacts, setGroups: boolea
   const groups = process.user.additionalGids ?? [];
   if (groups.length > MAX_GROUPS) throw new ConfigError('/process/user/additionalGids', `at most ${MAX_GROUPS} groups are supported`);
   if (!setGroups && groups.length) warnings.push('/process/user/additionalGids: not set: setgroups is denied in a user namespace made by an unprivileged runtime');
+  // Without no_new_privs the kernel wants CAP_SYS_ADMIN to load a filter:
+  // load it while the child is still root with every capability (runc does
+  // the same). With it, as late as possible, so the filter sees the fewest
+  // of the runtime's own syscalls.
+  const seccomp = opts.seccomp && seccompStep(opts.seccomp);
+  if (seccomp && !process.noNewPrivileges) steps.push(seccomp);
   steps.push({ kind: 'SET_USER', uid: process.user.uid, gid: process.user.gid, setGroups, groups, origin: '/process/user' });
   steps.push({ kind: 'CHDIR', path: process.cwd, soft: false, origin: '/process/cwd' });
   if (caps) steps.push(caps.caps);
   steps.push({ kind: 'UMASK', mask: process.user.umask ?? 0o022, origin: '/process/user/umask' });
   if (process.noNewPrivileges) steps.push({ kind: 'NO_NEW_PRIVS', origin: '/process/noNewPrivileges' });
+  // Before the start barrier: a listener is handed over while `create` runs.
+  if (seccomp && process.noNewPrivileges) steps.push(seccomp);
   if (opts.barrier) steps.push({ kind: 'BARRIER', origin: '' });
   const env = withHome(process.env ?? [], opts.rootfs, process.user.uid);
   steps.push({ kind: 'EXEC', args, env, pathDirs: pathDirs(args, env), preservedFds: opts.preservedFds, origin: '/process/args' });

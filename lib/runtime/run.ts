@@ -5,7 +5,8 @@ import { native, type ExitStatus } from '../native';
 import { Cgroup, delegationOwner, deviceRules } from '../cgroups';
 import { buildPlan, type Plan } from '../plan';
 import type { Spec } from '../spec';
-import { spawnContainer, type ContainerProcess } from './child';
+import { deliverListener } from '../seccomp';
+import { spawnContainer, type ContainerProcess, type SpawnOptions } from './child';
 import { DEFAULT_ROOT, OCI_VERSION, StateDir } from './state';
 
 export interface RunOptions {
@@ -14,6 +15,8 @@ export interface RunOptions {
   spec: Spec;
   root?: string;
   preservedFds?: number;
+  /** Keep compiled seccomp programs here for later processes (the CLI); in memory only without it. */
+  seccompCacheDir?: string;
   /** Called with each warning the plan has (unknown capabilities, ...). */
   onWarning?: (message: string) => void;
   /** Called once the container process runs (e.g. to forward signals to it). */
@@ -30,7 +33,7 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
   const cgroup = Cgroup.forContainer(opts.spec, opts.id);
   const resources = opts.spec.linux?.resources ?? {};
   cgroup.check(resources);
-  const plan = buildPlan(opts.spec, { bundle, preservedFds: opts.preservedFds ?? 0, cgroup: cgroup.planJoin() });
+  const plan = buildPlan(opts.spec, { bundle, preservedFds: opts.preservedFds ?? 0, cgroup: cgroup.planJoin(), seccompCacheDir: opts.seccompCacheDir });
   for (const w of plan.warnings) opts.onWarning?.(w);
   const state = StateDir.claim(opts.root ?? DEFAULT_ROOT, opts.id);
   try {
@@ -39,7 +42,11 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
       cgroup.apply(resources, deviceRules(opts.spec));
       const owner = delegationOwner(opts.spec);
       if (owner) cgroup.delegateTo(owner);
-      const container = await spawnInCgroup(plan, cgroup);
+      const seccomp = opts.spec.linux?.seccomp;
+      const container = await spawnInCgroup(plan, cgroup, {
+        onSeccompListener: (fd, pid) =>
+          deliverListener(seccomp!, fd, { ociVersion: OCI_VERSION, id: opts.id, pid, bundle, annotations: opts.spec.annotations ?? {} }),
+      });
       try {
         state.write({
           ociVersion: OCI_VERSION,
@@ -69,10 +76,10 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
 }
 
 /** Spawns the plan's child inside the container's cgroup: born there on v2, put there by pid on v1. */
-export async function spawnInCgroup(plan: Plan, cgroup: Cgroup): Promise<ContainerProcess> {
+export async function spawnInCgroup(plan: Plan, cgroup: Cgroup, opts: SpawnOptions = {}): Promise<ContainerProcess> {
   const cgroupFd = cgroup.openCloneFd();
   try {
-    return await spawnContainer(plan, { cgroupFd, onCgroupJoin: (pid) => cgroup.joinV1(pid) });
+    return await spawnContainer(plan, { ...opts, cgroupFd, onCgroupJoin: (pid) => cgroup.joinV1(pid) });
   } finally {
     if (cgroupFd >= 0) native.closeFd(cgroupFd);
   }

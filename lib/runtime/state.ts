@@ -25,6 +25,11 @@ export interface State {
 
 const ID = /^[\w+\-.]+$/;
 
+/** Compiled seccomp programs under the root, in a directory no container id can name ("@" is not allowed in one). */
+export function seccompCacheDir(root: string): string {
+  return path.join(root, '@cache', 'seccomp');
+}
+
 export function checkId(id: string): void {
   if (!ID.test(id) || id === '.' || id === '..') throw new ContainerStateError(id, 'invalid container id (letters, digits, "_", "+", "-" and "." only)');
 }

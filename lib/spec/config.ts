@@ -34,6 +34,7 @@ import {
   uint64,
 } from './schema';
 import { resourcesSchema } from './resources';
+import { seccompSchema } from './seccomp';
 
 /** RLIM_INFINITY as it arrives from JSON (18446744073709551615 reads as 2^64). */
 export const RLIM_INFINITY = UINT64_MAX;
@@ -244,7 +245,7 @@ export const linuxSchema = obj({
   cgroupsPath: optional(cgroupsPath),
   resources: optional(resourcesSchema),
   rootfsPropagation: optional(oneOf('shared', 'slave', 'private', 'unbindable', 'rshared', 'rslave', 'rprivate', 'runbindable')),
-  seccomp: optional(anyObject), // refused below; lib/seccomp will own its schema
+  seccomp: optional(seccompSchema),
   sysctl: optional(record(cstr)),
   maskedPaths: optional(arr(absPath)),
   readonlyPaths: optional(arr(absPath)),
@@ -345,7 +346,6 @@ export const NOT_SUPPORTED_YET: readonly Refusal[] = [
   { pointer: '/linux/uidMappings', feature: 'uid/gid mappings together with a user namespace path', when: (v, linux) => isSet(v) && joinsUserNs(linux) },
   { pointer: '/linux/gidMappings', feature: 'uid/gid mappings together with a user namespace path', when: (v, linux) => isSet(v) && joinsUserNs(linux) },
   { pointer: '/linux/timeOffsets', feature: 'time namespace offsets (linux.timeOffsets)' },
-  { pointer: '/linux/seccomp', feature: 'seccomp (linux.seccomp)', when: present },
   { pointer: '/linux/mountLabel', feature: 'SELinux mount labels (linux.mountLabel)' },
   { pointer: '/linux/intelRdt', feature: 'Intel RDT (linux.intelRdt)', when: present },
   { pointer: '/linux/personality', feature: 'linux.personality' },
@@ -366,9 +366,8 @@ function isSet(v: unknown): boolean {
   return true;
 }
 
-// For objects whose mere presence asks for something: `resources: {}` still
-// means "put the container in a cgroup", `intelRdt: {}` a resctrl group named
-// after the container, and `seccomp: {}` is a filter missing its defaultAction.
+// For objects whose mere presence asks for something: `intelRdt: {}` means a
+// resctrl group named after the container.
 function present(v: unknown): boolean {
   return v !== undefined && v !== null;
 }

@@ -30,5 +30,7 @@ export type {
 } from './config';
 export { resourcesSchema } from './resources';
 export type { BlockIOResources, CpuResources, DeviceRuleConfig, MemoryResources, Resources } from './resources';
+export { SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FLAGS, SECCOMP_OPERATORS, seccompSchema } from './seccomp';
+export type { LinuxSeccomp, SeccompAction, SeccompArch, SeccompArg, SeccompFlag, SeccompOperator, SeccompRule } from './seccomp';
 export { escapeToken } from './schema';
 export type { Infer, Schema } from './schema';

@@ -260,7 +260,7 @@ t.test('cgroups: what the host cannot honour is refused, a failed write removes 
 
 t.test('unsupported fields are refused with their pointers', { skip: rootSkip }, async (t) => {
   const cases: [(c: Config) => void, string][] = [
-    [(c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }), 'config.json /linux/seccomp: not supported yet: seccomp (linux.seccomp)'],
+    [(c) => (c.linux.intelRdt = { closID: 'x' }), 'config.json /linux/intelRdt: not supported yet: Intel RDT (linux.intelRdt)'],
     [(c) => (c.hooks = { prestart: [{ path: '/bin/true' }] }), 'config.json /hooks/prestart: not supported yet: hooks'],
     [(c) => (c.process.terminal = true), 'config.json /process/terminal: not supported yet: process.terminal (pseudo-terminal, --console-socket)'],
   ];

@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import { native } from '../../native';
 import { runContainer, exitCode } from '../../runtime/run';
-import { checkId } from '../../runtime/state';
+import { checkId, seccompCacheDir } from '../../runtime/state';
 import { loadBundleConfig } from '../../spec';
 import { parseCommand, UsageError } from '../args';
 import type { CommandContext } from '../context';
@@ -63,6 +63,7 @@ export async function run(ctx: CommandContext, args: string[]): Promise<number> 
       spec,
       root: ctx.root,
       preservedFds,
+      seccompCacheDir: seccompCacheDir(ctx.root),
       onWarning: (w) => ctx.log.warn(w),
       onStart: (container) => {
         pidfd = container.pidfd;
