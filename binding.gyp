@@ -19,7 +19,8 @@
         "csrc/child/steps_ns.cc",
         "csrc/child/steps_mount.cc",
         "csrc/child/steps_dev.cc",
-        "csrc/child/steps_process.cc"
+        "csrc/child/steps_process.cc",
+        "csrc/child/steps_seccomp.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],
