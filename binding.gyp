@@ -13,6 +13,7 @@
         "csrc/proc.cc",
         "csrc/spawn.cc",
         "csrc/bpf.cc",
+        "csrc/unix-socket.cc",
         "csrc/child/clone3.cc",
         "csrc/child/interp.cc",
         "csrc/child/fs.cc",

@@ -74,6 +74,14 @@ export interface NativeBinding {
   recvSyncMsg(fd: number): SyncMessage | null | undefined;
   sendSyncMsg(fd: number, kind: number, step: number, value: number): void;
 
+  /**
+   * Connects to the unix stream socket at `path` and sends `data`, the fds
+   * attached to it (SCM_RIGHTS), then closes; synchronous. The fds stay open
+   * here. Errors name the syscall (socket, connect, sendmsg) and the path; a
+   * path too long for a socket address is ENAMETOOLONG.
+   */
+  sendToUnixSocket(path: string, data: Buffer, fds: number[]): void;
+
   /** The name and text of an errno (positive), as the native errors give them. */
   errnoText(errno: number): { code: string; message: string };
 
