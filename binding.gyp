@@ -13,13 +13,15 @@
         "csrc/proc.cc",
         "csrc/spawn.cc",
         "csrc/bpf.cc",
+        "csrc/unix-socket.cc",
         "csrc/child/clone3.cc",
         "csrc/child/interp.cc",
         "csrc/child/fs.cc",
         "csrc/child/steps_ns.cc",
         "csrc/child/steps_mount.cc",
         "csrc/child/steps_dev.cc",
-        "csrc/child/steps_process.cc"
+        "csrc/child/steps_process.cc",
+        "csrc/child/steps_seccomp.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],

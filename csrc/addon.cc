@@ -15,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ociish::InitProc(env, exports);
   ociish::InitSpawn(env, exports);
   ociish::InitBpf(env, exports);
+  ociish::InitUnixSocket(env, exports);
   return exports;
 }
 }  // namespace

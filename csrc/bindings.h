@@ -12,4 +12,5 @@ void CancelWait(int fd);
 void InitProc(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitBpf(Napi::Env env, Napi::Object exports);
+void InitUnixSocket(Napi::Env env, Napi::Object exports);
 }  // namespace ociish

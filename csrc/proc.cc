@@ -2,6 +2,7 @@
 // and from the container child.
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -63,25 +64,65 @@ Napi::Value CloseFd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Closes the fds a message brought; errors are of no use here.
+void CloseAll(const int* fds, size_t n) {
+  for (size_t i = 0; i < n; i++) close(fds[i]);
+}
+
 // One sync message, or null at EOF (the child exec'd or died), or undefined
-// when nothing is there yet (non-blocking socket).
+// when nothing is there yet (non-blocking socket). A message may carry one fd
+// (SCM_RIGHTS, MSG_SECCOMP's listener), returned as `fd`, close-on-exec.
 Napi::Value RecvSyncMsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = (int)IntArg(info, 0, "fd");
   SyncMsg m;
+  struct iovec iov = {&m, sizeof m};
+  // Room for one fd; the kernel rounds up, so a sender's second fd may fit too.
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr mh = {};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = control.buf;
+  mh.msg_controllen = sizeof control.buf;
   ssize_t n;
   do {
-    n = recv(fd, &m, sizeof m, MSG_DONTWAIT);
+    n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return env.Undefined();
   if (n < 0 && errno == ECONNRESET) return env.Null();
-  if (n < 0) ThrowErrno(env, "recv");
-  if (n == 0) return env.Null();
-  if (n != (ssize_t)sizeof m) ThrowError(env, EPROTO, "recv");
+  if (n < 0) ThrowErrno(env, "recvmsg");
+
+  // Every fd that arrived is ours now: keep the first, close the rest.
+  int fds[(sizeof control.buf) / sizeof(int)];
+  size_t nfds = 0;
+  for (struct cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count && nfds < sizeof fds / sizeof fds[0]; i++)
+      memcpy(&fds[nfds++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+  }
+  // Truncated control data means fds were dropped: the message is not what was sent.
+  if (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) {
+    CloseAll(fds, nfds);
+    ThrowError(env, EPROTO, "recvmsg");
+  }
+  if (n == 0) {
+    CloseAll(fds, nfds);
+    return env.Null();
+  }
+  if (n != (ssize_t)sizeof m) {
+    CloseAll(fds, nfds);
+    ThrowError(env, EPROTO, "recvmsg");
+  }
+  if (nfds > 1) CloseAll(fds + 1, nfds - 1);
   Napi::Object o = Napi::Object::New(env);
   o.Set("kind", m.kind);
   o.Set("step", m.step);
   o.Set("value", (double)m.value);
+  if (nfds > 0) o.Set("fd", fds[0]);
   return o;
 }
 

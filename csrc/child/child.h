@@ -61,12 +61,16 @@ int step_chdir(ChildContext* c, const Step* s);
 int step_exec(ChildContext* c, const Step* s);
 int step_fork_init(ChildContext* c, const Step* s);
 int step_mkdir(ChildContext* c, const Step* s);
+int step_seccomp(ChildContext* c, const Step* s);
 
 // /proc/self/setgroups says "deny".
 bool setgroups_denied();
 
 // Sync socket messages.
 int send_msg(int fd, uint32_t kind, int32_t step, int64_t value);
+int send_msg_fd(int fd, uint32_t kind, int32_t step, int64_t value, int passed_fd);
 int recv_msg(int fd, SyncMsg* out);
+// Waits for the parent's answer to a request: 0 on GO, -errno on ABORT.
+int wait_go(int fd);
 
 }  // namespace child

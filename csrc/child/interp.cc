@@ -60,6 +60,7 @@ StepFn step_fn(uint32_t op) {
     case STEP_EXEC: return step_exec;
     case STEP_FORK_INIT: return step_fork_init;
     case STEP_MKDIR: return step_mkdir;
+    case STEP_SECCOMP: return step_seccomp;
   }
   return nullptr;
 }
@@ -75,6 +76,31 @@ int send_msg(int fd, uint32_t kind, int32_t step, int64_t value) {
   return r < 0 ? (int)r : 0;
 }
 
+// The message with one fd attached (SCM_RIGHTS); the parent gets its own copy.
+int send_msg_fd(int fd, uint32_t kind, int32_t step, int64_t value, int passed_fd) {
+  SyncMsg m = {kind, step, value};
+  struct iovec iov = {&m, sizeof m};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control = {};
+  struct msghdr mh = {};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = control.buf;
+  mh.msg_controllen = sizeof control.buf;
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&mh);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  *reinterpret_cast<int*>(CMSG_DATA(cm)) = passed_fd;  // right after the aligned header
+  long r;
+  do {
+    r = sys(SYS_sendmsg, fd, &mh, MSG_NOSIGNAL);
+  } while (r == -EINTR);
+  return r < 0 ? (int)r : 0;
+}
+
 int recv_msg(int fd, SyncMsg* out) {
   long r;
   do {
@@ -83,6 +109,14 @@ int recv_msg(int fd, SyncMsg* out) {
   if (r < 0) return (int)r;
   if (r != (long)sizeof *out) return -EPIPE;  // parent gone (EOF) or garbage
   return 0;
+}
+
+int wait_go(int fd) {
+  SyncMsg m;
+  int r = recv_msg(fd, &m);
+  if (r < 0) return r;
+  if (m.kind == MSG_ABORT) return -(int)m.value;
+  return m.kind == MSG_GO ? 0 : -EPROTO;
 }
 
 namespace {

@@ -50,7 +50,8 @@
   X(EXEC, 26)           /* ints[preserved fds,path lookup] groups[args,env,path dirs] */ \
   X(FORK_INIT, 27)      /* clone the container's init (CLONE_PARENT), which runs the rest */ \
   X(MKDIR, 28)          /* strs[dest]: create a directory (and parents) inside the root */ \
-  X(SYNC_CGROUPS, 29)   /* ask the parent to put us in our cgroups, wait for its go */
+  X(SYNC_CGROUPS, 29)   /* ask the parent to put us in our cgroups, wait for its go */ \
+  X(SECCOMP, 30)        /* ints[flags,listener,insn...]: each insn slot holds one sock_filter */
 
 enum StepOp : uint32_t {
 #define OCIISH_STEP_ENUM(name, value) STEP_##name = value,
@@ -67,7 +68,8 @@ enum StepOp : uint32_t {
   X(ABORT, 5)   /* parent: give up (value=errno) */  \
   X(PID, 6)     /* child: FORK_INIT made the init, value=its pid */ \
   X(EXEC, 7)    /* child: setup done, execve next (EOF without it: setup died) */ \
-  X(CGROUPS, 8) /* child: write my pid into my cgroups now */
+  X(CGROUPS, 8) /* child: write my pid into my cgroups now */ \
+  X(SECCOMP, 9) /* child: the seccomp listener fd (SCM_RIGHTS), value=its number; wait for go */
 
 enum MsgKind : uint32_t {
 #define OCIISH_MSG_ENUM(name, value) MSG_##name = value,

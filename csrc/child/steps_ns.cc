@@ -25,12 +25,7 @@ namespace {
 // Tells the parent `kind` and waits for its GO (or ABORT with an errno).
 int handshake(ChildContext* c, uint32_t kind) {
   int r = send_msg(c->sync_fd, kind, (int32_t)c->step, 0);
-  if (r < 0) return r;
-  SyncMsg m;
-  r = recv_msg(c->sync_fd, &m);
-  if (r < 0) return r;
-  if (m.kind == MSG_ABORT) return -(int)m.value;
-  return m.kind == MSG_GO ? 0 : -EPROTO;
+  return r < 0 ? r : wait_go(c->sync_fd);
 }
 
 }  // namespace

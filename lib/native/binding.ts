@@ -5,6 +5,8 @@ export interface SyncMessage {
   kind: number;
   step: number;
   value: number;
+  /** An fd the child attached (SCM_RIGHTS; MSG_SECCOMP's listener), close-on-exec; the caller closes it. */
+  fd?: number;
 }
 
 export type ExitStatus = { pid: number; exitCode: number } | { pid: number; signal: number; coreDumped: boolean };
@@ -29,7 +31,7 @@ export interface NativeConstants {
   capabilities: Record<string, number>;
   mode: Record<'S_IFCHR' | 'S_IFBLK' | 'S_IFIFO' | 'S_IFREG' | 'S_IFDIR' | 'S_IFMT', number>;
   steps: Record<StepName, number>;
-  messages: Record<'ERROR' | 'IDMAPS' | 'GO' | 'READY' | 'ABORT' | 'PID' | 'EXEC' | 'CGROUPS', number>;
+  messages: Record<'ERROR' | 'IDMAPS' | 'GO' | 'READY' | 'ABORT' | 'PID' | 'EXEC' | 'CGROUPS' | 'SECCOMP', number>;
   plan: { MAGIC: number; VERSION: number; MAX_GROUPS: number };
 }
 
@@ -37,7 +39,7 @@ export type StepName =
   | 'SETNS' | 'UNSHARE' | 'SYNC_IDMAPS' | 'SET_ROOT_IDS' | 'ROOTFS' | 'MOUNT' | 'MKNOD' | 'SYMLINK' | 'MASK'
   | 'READONLY' | 'PIVOT_ROOT' | 'ROOT_READONLY' | 'ROOT_PROPAGATION' | 'HOSTNAME' | 'DOMAINNAME' | 'WRITE_FILE'
   | 'LOOPBACK_UP' | 'RLIMIT' | 'CAP_BOUNDING' | 'SET_USER' | 'CAPS' | 'UMASK' | 'NO_NEW_PRIVS' | 'CHDIR'
-  | 'BARRIER' | 'EXEC' | 'FORK_INIT' | 'MKDIR' | 'SYNC_CGROUPS';
+  | 'BARRIER' | 'EXEC' | 'FORK_INIT' | 'MKDIR' | 'SYNC_CGROUPS' | 'SECCOMP';
 
 export interface NativeBinding {
   constants: NativeConstants;
@@ -68,9 +70,17 @@ export interface NativeBinding {
   /** Reaps the process behind the pidfd; null while it is still running. */
   waitPidfd(pidfd: number): ExitStatus | null;
   closeFd(fd: number): void;
-  /** A sync message; null at EOF; undefined when none is waiting. */
+  /** A sync message (with `fd` when one came along); null at EOF; undefined when none is waiting. */
   recvSyncMsg(fd: number): SyncMessage | null | undefined;
   sendSyncMsg(fd: number, kind: number, step: number, value: number): void;
+
+  /**
+   * Connects to the unix stream socket at `path` and sends `data`, the fds
+   * attached to it (SCM_RIGHTS), then closes; synchronous. The fds stay open
+   * here. Errors name the syscall (socket, connect, sendmsg) and the path; a
+   * path too long for a socket address is ENAMETOOLONG.
+   */
+  sendToUnixSocket(path: string, data: Buffer, fds: number[]): void;
 
   /** The name and text of an errno (positive), as the native errors give them. */
   errnoText(errno: number): { code: string; message: string };

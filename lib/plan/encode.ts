@@ -4,7 +4,12 @@ import type { Step } from './steps';
 
 type Int = number | bigint;
 
-function layout(step: Step): { ints: Int[]; groups: string[][] } {
+/**
+ * What a step's child function reads: ints, then `raw` (a multiple of 8
+ * bytes, copied as is after the ints and counted among them: a seccomp
+ * program, one instruction per slot), then the string groups.
+ */
+function layout(step: Step): { ints: Int[]; raw?: Buffer; groups: string[][] } {
   switch (step.kind) {
     case 'SETNS': return { ints: [step.nstype], groups: [[step.path]] };
     case 'UNSHARE': return { ints: [step.flags], groups: [] };
@@ -33,6 +38,7 @@ function layout(step: Step): { ints: Int[]; groups: string[][] } {
     case 'CHDIR': return { ints: [step.soft ? 1 : 0], groups: [[step.path]] };
     case 'EXEC':
       return { ints: [step.preservedFds, step.pathDirs ? 1 : 0], groups: [step.args, step.env, step.pathDirs ?? []] };
+    case 'SECCOMP': return { ints: [step.flags, step.listener ? 1 : 0], raw: step.program, groups: [] };
     case 'SYNC_IDMAPS':
     case 'SYNC_CGROUPS':
     case 'PIVOT_ROOT':
@@ -61,11 +67,13 @@ export function encodePlan(steps: readonly Step[]): Buffer {
   header.writeUInt32LE(steps.length, 8);
   parts.push(header);
   steps.forEach((step, index) => {
-    const { ints, groups } = layout(step);
+    const { ints, raw, groups } = layout(step);
+    if (raw && raw.length % 8) throw new Error(`plan step ${index} ${step.kind}: raw data of ${raw.length} bytes is not a multiple of 8`);
+    const nraw = raw ? raw.length / 8 : 0;
     const head = Buffer.alloc(16 + ints.length * 8);
     head.writeUInt32LE(constants.steps[step.kind], 0);
     head.writeUInt32LE(index, 4);
-    head.writeUInt32LE(ints.length, 8);
+    head.writeUInt32LE(ints.length + nraw, 8);
     head.writeUInt32LE(groups.length, 12);
     ints.forEach((v, i) => {
       const b = BigInt(v);
@@ -74,6 +82,10 @@ export function encodePlan(steps: readonly Step[]): Buffer {
     });
     parts.push(head);
     let size = head.length;
+    if (raw) {
+      parts.push(raw);
+      size += raw.length;
+    }
     for (const group of groups) {
       const count = Buffer.alloc(4);
       count.writeUInt32LE(group.length, 0);

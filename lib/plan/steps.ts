@@ -63,6 +63,11 @@ export type Step = (
   /** Clone the container's init into a joined or unshared pid namespace; it runs the rest. */
   | { kind: 'FORK_INIT' }
   | { kind: 'MKDIR'; dest: string }
+  /**
+   * Load a seccomp filter: `program` is classic BPF (struct sock_filter, 8
+   * bytes each, little-endian); with `listener` the parent gets the notify fd.
+   */
+  | { kind: 'SECCOMP'; flags: number; program: Buffer; listener: boolean }
 ) & { origin: string };
 
 export type StepKind = Step['kind'];
@@ -116,5 +121,6 @@ export function describeStep(step: Step): { operation: string; path: string | un
     case 'EXEC': return { operation: 'exec', path: step.args[0] };
     case 'FORK_INIT': return { operation: 'clone the container init', path: undefined };
     case 'MKDIR': return { operation: 'mkdir', path: step.dest };
+    case 'SECCOMP': return { operation: 'load seccomp filter', path: undefined };
   }
 }

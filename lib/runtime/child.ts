@@ -1,9 +1,10 @@
 // Drives the native spawn core for one container process: clones the child,
-// answers its requests (uid/gid maps, the start barrier, the init's pid), and
-// turns a failed step into a StepError that names the operation, the path and
-// the config.json location.
+// answers its requests (uid/gid maps, the start barrier, the init's pid, the
+// seccomp listener), and turns a failed step into a StepError that names the
+// operation, the path and the config.json location.
+import * as os from 'node:os';
 import { StepError } from '../errors';
-import { constants, native, type ExitStatus, type Spawned } from '../native';
+import { constants, native, type ExitStatus, type Spawned, type SyncMessage } from '../native';
 import { describeStep, encodePlan, type Plan, type Step } from '../plan';
 import { stepErrorOf } from '../system-error';
 
@@ -88,6 +89,22 @@ export interface SpawnOptions {
   onCgroupJoin?: (pid: number) => void;
   /** The child waits at the start barrier (BARRIER step); resolve to let it exec. */
   onReady?: () => Promise<void>;
+  /**
+   * The child waits (SECCOMP step with a listener) while this takes the
+   * seccomp notify fd; `pid` is the container process's. The fd is closed
+   * once this settles: dup or send it to keep it. Throwing fails the start.
+   */
+  onSeccompListener?: (fd: number, pid: number) => void | Promise<void>;
+}
+
+/** Hands the listener to the callback; an error if there is no callback or no fd. */
+function deliverListener(plan: Plan, msg: SyncMessage, pid: number, opts: SpawnOptions): void | Promise<void> {
+  const step = plan.steps[msg.step];
+  const cannot = (code: 'ENOTSUP' | 'EPROTO', why: string) =>
+    new StepError('load seccomp filter', undefined, step?.origin || undefined, code, os.constants.errno[code], `the listener cannot be delivered: ${why}`);
+  if (msg.fd === undefined) throw cannot('EPROTO', 'the message carried no fd');
+  if (!opts.onSeccompListener) throw cannot('ENOTSUP', 'nothing takes it (no onSeccompListener)');
+  return opts.onSeccompListener(msg.fd, pid);
 }
 
 /** The first fd the child may keep for itself: stdio and the preserved fds come before it. */
@@ -110,6 +127,16 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
   let initPidfd = -1;
   let execed = false;
   let failure: Error | null = null;
+  // The init (FORK_INIT) may ask before its parent has sent its pid.
+  const forkInit = plan.steps.some((s) => s.kind === 'FORK_INIT');
+  let pendingSeccomp: SyncMessage | null = null;
+  const seccomp = async (msg: SyncMessage) => {
+    try {
+      failure ??= await answer(spawned.syncFd, () => deliverListener(plan, msg, initPid || spawned.pid, opts));
+    } finally {
+      if (msg.fd !== undefined) native.closeFd(msg.fd);
+    }
+  };
   try {
     for (let done = false; !done; ) {
       await native.waitReadable(spawned.syncFd);
@@ -118,6 +145,8 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
           done = true;
           break;
         }
+        // Only SECCOMP brings an fd; one on any other message is not ours to keep.
+        if (msg.fd !== undefined && msg.kind !== MSG.SECCOMP) native.closeFd(msg.fd);
         switch (msg.kind) {
           case MSG.ERROR:
             // After an ABORT the child reports the wait step; the parent's own error says more.
@@ -136,6 +165,15 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
             // Our own unreaped child: its pid cannot have been reused.
             initPid = msg.value;
             initPidfd = native.pidfdOpen(initPid);
+            if (pendingSeccomp) {
+              const pending = pendingSeccomp;
+              pendingSeccomp = null;
+              await seccomp(pending);
+            }
+            break;
+          case MSG.SECCOMP:
+            if (forkInit && !initPid) pendingSeccomp = msg;
+            else await seccomp(msg);
             break;
           case MSG.EXEC:
             execed = true;
@@ -147,6 +185,7 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
     failure ??= e as Error;
   } finally {
     native.closeFd(spawned.syncFd);
+    if (pendingSeccomp?.fd !== undefined) native.closeFd(pendingSeccomp.fd);
   }
   if (!failure && !execed) {
     // EOF without EXEC or ERROR: the setup was killed (or crashed).

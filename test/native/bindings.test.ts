@@ -3,7 +3,7 @@
 // driven with tiny hand-made plans. test/asan/run.sh runs this file against
 // the ASan/UBSan build of the same sources.
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn as spawnProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -193,7 +193,7 @@ t.test('process and sync-socket bindings on bad input', async (t) => {
   t.throws(() => native.pidfdSendSignal(BAD_FD, 0), { code: 'EBADF', errno: -9, syscall: 'pidfd_send_signal' });
   t.throws(() => native.waitPidfd(BAD_FD), { code: 'EBADF', syscall: 'waitid' });
   t.throws(() => native.closeFd(BAD_FD), { code: 'EBADF', syscall: 'close' });
-  t.throws(() => native.recvSyncMsg(BAD_FD), { code: 'EBADF', syscall: 'recv' });
+  t.throws(() => native.recvSyncMsg(BAD_FD), { code: 'EBADF', syscall: 'recvmsg' });
   t.throws(() => native.sendSyncMsg(BAD_FD, MSG.GO, 0, 0), { code: 'EBADF', syscall: 'send' });
   for (const e of [() => native.pidfdOpen(NO_SUCH_PID), () => native.closeFd(BAD_FD)]) {
     try {
@@ -280,6 +280,7 @@ const STEP_KINDS: Record<StepKind, true> = {
   SYMLINK: true, MASK: true, READONLY: true, PIVOT_ROOT: true, ROOT_READONLY: true, ROOT_PROPAGATION: true,
   HOSTNAME: true, DOMAINNAME: true, WRITE_FILE: true, LOOPBACK_UP: true, RLIMIT: true, CAP_BOUNDING: true,
   SET_USER: true, CAPS: true, UMASK: true, NO_NEW_PRIVS: true, CHDIR: true, BARRIER: true, EXEC: true, FORK_INIT: true, MKDIR: true,
+  SECCOMP: true,
 };
 // binding.ts's StepName must be the same set as steps.ts's StepKind.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -299,8 +300,8 @@ t.test('steps and messages tables match lib/plan', async (t) => {
   t.same(Object.keys(steps).sort(), kinds.slice().sort(), 'no step number without a kind');
   t.equal(new Set(Object.values(steps)).size, kinds.length, 'step numbers are distinct');
 
-  t.same(Object.keys(MSG).sort(), ['ABORT', 'CGROUPS', 'ERROR', 'EXEC', 'GO', 'IDMAPS', 'PID', 'READY']);
-  t.equal(new Set(Object.values(MSG)).size, 8, 'message numbers are distinct');
+  t.same(Object.keys(MSG).sort(), ['ABORT', 'CGROUPS', 'ERROR', 'EXEC', 'GO', 'IDMAPS', 'PID', 'READY', 'SECCOMP']);
+  t.equal(new Set(Object.values(MSG)).size, 9, 'message numbers are distinct');
 });
 
 t.test('waitReadable', async (t) => {
@@ -424,6 +425,61 @@ t.test('spawn refuses a plan whose length is not a multiple of 8, saying why', a
   t.throws(() => native.spawn(good.subarray(0, good.length - 3), 0, -1), { message: 'spawn: invalid plan: length is not a multiple of 8' }, 'with a reason');
 });
 
+/** A SECCOMP step; root may load a filter without no_new_privs (CAP_SYS_ADMIN). */
+function seccomp(program: Buffer, listener: boolean): Step {
+  return { kind: 'SECCOMP', flags: 0, program, listener, origin: '/linux/seccomp' };
+}
+
+/** ret SECCOMP_RET_ALLOW: one sock_filter, any architecture. */
+const ALLOW_ALL = Buffer.from([0x06, 0, 0, 0, 0x00, 0x00, 0xff, 0x7f]);
+
+t.test('recvSyncMsg: one fd kept, extra fds closed, truncated control data is EPROTO', { skip: hasPython() ? false : 'needs python3' }, async (t) => {
+  // The sender is python on a socketpair Node makes for a child's stdio
+  // (fd 3 there); Node's own reads on our end are stopped, so recvSyncMsg
+  // sees every message. `_handle` is Node's internal: test-only.
+  const sender = [
+    'import os, socket, struct, sys',
+    's = socket.socket(fileno=3)',
+    'def msg(kind, value): return [struct.pack("<Iiq", kind, 7, value)]',
+    'fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(3)]',
+    'socket.send_fds(s, msg(9, 1), fds[:1])',
+    'socket.send_fds(s, msg(9, 2), fds[:2])',
+    'socket.send_fds(s, msg(9, 3), fds[:3])',
+    's.send(msg(4, 4)[0])',
+    'print("sent", flush=True)',
+    'sys.stdin.read()',
+  ].join('\n');
+  const py = spawnProcess('python3', ['-c', sender], { stdio: ['pipe', 'pipe', 'inherit', 'pipe'] });
+  t.teardown(() => void py.kill('SIGKILL'));
+  const ours = py.stdio[3] as unknown as { pause(): void; _handle: { readStop(): void; fd: number } };
+  ours.pause();
+  ours._handle.readStop();
+  const fd = ours._handle.fd;
+  await new Promise<void>((resolve) => py.stdout!.once('data', () => resolve()));
+  const before = openFds();
+  const one = native.recvSyncMsg(fd)!;
+  t.match(one, { kind: 9, step: 7, value: 1, fd: Number }, 'one fd');
+  t.equal(fs.readlinkSync(`/proc/self/fd/${one.fd}`), '/dev/null');
+  const two = native.recvSyncMsg(fd)!;
+  t.match(two, { kind: 9, value: 2, fd: Number }, 'two fds: the first comes back');
+  t.same(openFds().length, before.length + 2, 'the second was closed');
+  t.throws(() => native.recvSyncMsg(fd), { code: 'EPROTO', syscall: 'recvmsg' }, 'three fds do not fit: EPROTO');
+  t.same(openFds().length, before.length + 2, 'and none of them stays open');
+  t.same(native.recvSyncMsg(fd), { kind: 4, step: 7, value: 4 }, 'a message without an fd has no fd field');
+  native.closeFd(one.fd!);
+  native.closeFd(two.fd!);
+  py.stdin!.end();
+});
+
+function hasPython(): boolean {
+  try {
+    execFileSync('python3', ['-c', 'import socket; socket.send_fds'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 t.test('a real spawn (no namespaces)', { skip: rootSkip }, async (t) => {
   t.test('exec /bin/true: EOF on the sync socket, exit code 0', async (t) => {
     const child = native.spawn(encodePlan([exec(['/bin/true'])]), 0, -1);
@@ -512,6 +568,38 @@ t.test('a real spawn (no namespaces)', { skip: rootSkip }, async (t) => {
     }
     t.same(openFds(), fdsBefore, 'same fds');
     t.same(children(), childrenBefore, 'no child left');
+  });
+
+  t.test('SECCOMP with a listener: the fd comes with the message; GO or ABORT', async (t) => {
+    const plan = encodePlan([seccomp(ALLOW_ALL, true), exec(['/bin/true'])]);
+    const fdsBefore = openFds();
+    const targets: string[] = [];
+    const go = await runPlan(plan, (m, child) => {
+      if (m.kind !== MSG.SECCOMP) return;
+      targets.push(fs.readlinkSync(`/proc/self/fd/${m.fd}`));
+      native.closeFd(m.fd!);
+      native.sendSyncMsg(child.syncFd, MSG.GO, 0, 0);
+    });
+    t.match(go.messages, [{ kind: MSG.SECCOMP, step: 0, value: Number, fd: Number }, { kind: MSG.EXEC, step: 1, value: 0 }], 'SECCOMP with an fd, then EXEC');
+    t.same(targets, ['anon_inode:seccomp notify'], 'the listener');
+    t.same(go.status, { pid: go.status.pid, exitCode: 0 });
+
+    const abort = await runPlan(plan, (m, child) => {
+      if (m.kind !== MSG.SECCOMP) return;
+      native.closeFd(m.fd!);
+      native.sendSyncMsg(child.syncFd, MSG.ABORT, 0, 125);
+    });
+    t.match(abort.messages, [{ kind: MSG.SECCOMP, step: 0 }, { kind: MSG.ERROR, step: 0, value: 125 }], 'ABORT: the errno comes back');
+    t.match(abort.status, { exitCode: 1 });
+    t.same(openFds(), fdsBefore, 'no fd left open');
+  });
+
+  t.test('SECCOMP without a listener: no message; a refused program is the step\'s EINVAL', async (t) => {
+    const ok = await runPlan(encodePlan([seccomp(ALLOW_ALL, false), exec(['/bin/true'])]));
+    t.same(ok.messages, [{ kind: MSG.EXEC, step: 1, value: 0 }]);
+    t.same(ok.status, { pid: ok.status.pid, exitCode: 0 });
+    const bad = await runPlan(encodePlan([seccomp(Buffer.alloc(0), false), exec(['/bin/true'])]));
+    t.same(bad.messages, [{ kind: MSG.ERROR, step: 0, value: 22 /* EINVAL: an empty program */ }]);
   });
 
   t.test('concurrent spawns', async (t) => {

@@ -440,6 +440,12 @@ function expectedLayout(s: Step): { ints: Int[]; groups: string[][] } {
     case 'NO_NEW_PRIVS':
     case 'BARRIER':
     case 'FORK_INIT': return { ints: [], groups: [] };
+    // steps_seccomp.cc: ints[flags, listener], then one sock_filter per slot, bytes as is
+    case 'SECCOMP': {
+      const insns: bigint[] = [];
+      for (let off = 0; off < s.program.length; off += 8) insns.push(s.program.readBigUInt64LE(off));
+      return { ints: [s.flags, s.listener, ...insns], groups: [] };
+    }
   }
 }
 
@@ -502,6 +508,12 @@ t.test('encodePlan: the bytes decode back to the steps', async (t) => {
       { kind: 'FORK_INIT', origin: '/linux/namespaces' },
       { kind: 'EXEC', args: ['sh', '-c', 'echo ✓'], env: [], pathDirs: ['', '/bin'], preservedFds: 3, origin: '/process/args' },
       { kind: 'EXEC', args: ['/bin/true'], env: ['A=1'], pathDirs: null, preservedFds: 0, origin: '/process/args' },
+      // ld [4]; ret ALLOW: the bytes of two sock_filters, high bits set in k
+      {
+        kind: 'SECCOMP', flags: 2, listener: true, origin: '/linux/seccomp',
+        program: Buffer.from([0x20, 0, 0, 0, 4, 0, 0, 0, 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]),
+      },
+      { kind: 'SECCOMP', flags: 0, listener: false, program: Buffer.alloc(0), origin: '/linux/seccomp' },
     ];
     const covered = new Set(all.map((s) => s.kind));
     t.same([...covered].sort(), Object.keys(constants.steps).sort(), 'every kind is covered');
@@ -509,6 +521,9 @@ t.test('encodePlan: the bytes decode back to the steps', async (t) => {
   });
   t.test('an empty plan is just the header', async (t) => {
     t.same(encodePlan([]), Buffer.from([...u32le(constants.plan.MAGIC), ...u32le(constants.plan.VERSION), 0, 0, 0, 0, 0, 0, 0, 0]));
+  });
+  t.test('a seccomp program that is not whole instructions is refused', async (t) => {
+    t.throws(() => encodePlan([{ kind: 'SECCOMP', flags: 0, listener: false, program: Buffer.alloc(12), origin: '/linux/seccomp' }]), { message: /not a multiple of 8/ });
   });
   t.test('a NUL inside a string is refused, not truncated', async (t) => {
     t.throws(() => encodePlan([{ kind: 'HOSTNAME', name: 'a\0b', origin: '/hostname' }]), { message: /NUL/ });
