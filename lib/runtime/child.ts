@@ -188,8 +188,13 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
     if (pendingSeccomp?.fd !== undefined) native.closeFd(pendingSeccomp.fd);
   }
   if (!failure && !execed) {
-    // EOF without EXEC or ERROR: the setup was killed (or crashed).
-    failure = new StepError('container setup', undefined, undefined, 'ECHILD', 10, 'the setup process ended before exec');
+    // EOF without EXEC or ERROR: the setup was killed (or crashed), or its
+    // seccomp filter denied it the syscalls it needed to go on and to report.
+    const filtered = plan.steps.some((s) => s.kind === 'SECCOMP');
+    const detail = filtered
+      ? 'the setup process ended before exec without a word: its last steps run under linux.seccomp, which may deny a syscall they need (e.g. close_range, fcntl, sendto, execve)'
+      : 'the setup process ended before exec';
+    failure = new StepError('container setup', undefined, filtered ? '/linux/seccomp' : undefined, 'ECHILD', 10, detail);
   }
   if (failure) {
     // The children exit by themselves after reporting; make sure, then reap.

@@ -103,8 +103,12 @@ function checkReturnValue(action: SeccompAction, value: number | undefined, ptr:
   if (action !== 'SCMP_ACT_ERRNO' && action !== 'SCMP_ACT_TRACE') fail(ptr, `has no meaning for ${action} (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE return a value)`);
 }
 
-/** The one syscall the child makes between loading the filter and handing its listener over. */
-const LISTENER_HANDOVER_SYSCALL = 'sendmsg';
+/**
+ * What the setup process calls between loading the filter and the agent
+ * having the listener: sending it to the runtime, and closing its own copy.
+ * Notified, either would wait for an agent that cannot have it yet.
+ */
+const LISTENER_HANDOVER_SYSCALLS = ['sendmsg', 'close'];
 
 export const seccompSchema = refine(
   obj({
@@ -128,9 +132,9 @@ export const seccompSchema = refine(
       checkReturnValue(rule.action, rule.errnoRet, at(rulePtr, 'errnoRet'));
       if (rule.action !== 'SCMP_ACT_NOTIFY') return;
       notifies = true;
-      const handover = rule.names.indexOf(LISTENER_HANDOVER_SYSCALL);
+      const handover = rule.names.findIndex((name) => LISTENER_HANDOVER_SYSCALLS.includes(name));
       if (handover >= 0) {
-        fail(at(at(rulePtr, 'names'), handover), `SCMP_ACT_NOTIFY cannot be used for ${LISTENER_HANDOVER_SYSCALL}: ociish hands the listener over with it`);
+        fail(at(at(rulePtr, 'names'), handover), `SCMP_ACT_NOTIFY cannot be used for ${rule.names[handover]}: ociish hands the listener over with it`);
       }
     });
     if (notifies && s.listenerPath === undefined) fail(at(ptr, 'listenerPath'), 'is required when a rule uses SCMP_ACT_NOTIFY');

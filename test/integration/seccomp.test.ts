@@ -106,7 +106,7 @@ t.test("podman's profile: loaded once, an ordinary busybox workload runs under i
       c.process.user = { uid: 1000, gid: 1000 };
     });
     ranOk(t, r);
-    t.equal(r.stdout, `Seccomp:\t2\nSeccomp_filters:\t1\nNoNewPrivs:\t${noNewPrivileges ? 1 : 0}\nb\nhi\n1000\n`, `noNewPrivileges ${noNewPrivileges}`);
+    t.equal(r.stdout, `NoNewPrivs:\t${noNewPrivileges ? 1 : 0}\nSeccomp:\t2\nSeccomp_filters:\t1\nb\nhi\n1000\n`, `noNewPrivileges ${noNewPrivileges}`);
   }
 });
 
@@ -197,7 +197,8 @@ t.test('profiles refused before anything runs, with the field named', { skip: ro
   const cases: [Config, string][] = [
     [{ defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/x' }, '/linux/seccomp/defaultAction: SCMP_ACT_NOTIFY cannot be the default action'],
     [allowAllBut({ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }), '/linux/seccomp/listenerPath: is required when a rule uses SCMP_ACT_NOTIFY'],
-    [allowAllBut({ names: ['sendmsg'], action: 'SCMP_ACT_NOTIFY' }), '/linux/seccomp/syscalls/0/names/0: SCMP_ACT_NOTIFY cannot be used for sendmsg'],
+    [{ ...allowAllBut({ names: ['sendmsg'], action: 'SCMP_ACT_NOTIFY' }), listenerPath: '/x' }, '/linux/seccomp/syscalls/0/names/0: SCMP_ACT_NOTIFY cannot be used for sendmsg'],
+    [{ ...allowAllBut({ names: ['mkdir', 'close'], action: 'SCMP_ACT_NOTIFY' }), listenerPath: '/x' }, '/linux/seccomp/syscalls/0/names/1: SCMP_ACT_NOTIFY cannot be used for close'],
     [allowAllBut({ names: ['mkdir'], action: 'SCMP_ACT_ALLOW', errnoRet: 1 }), '/linux/seccomp/syscalls/0/errnoRet: has no meaning for SCMP_ACT_ALLOW'],
     [allowAllBut({ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', args: [{ index: 6, value: 1, op: 'SCMP_CMP_EQ' }] }), '/linux/seccomp/syscalls/0/args/0/index: must be an integer between 0 and 5'],
     [{ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] }, '/linux/seccomp/flags/0: needs a rule with SCMP_ACT_NOTIFY'],
@@ -218,4 +219,16 @@ t.test('the CLI keeps each compiled profile once under its root', { skip }, asyn
   ranOk(t, await runScript('true', withSeccomp(seccomp)));
   ranOk(t, await runScript('true', withSeccomp(seccomp)));
   t.equal(fs.readdirSync(cache).length, before + 1, 'one program file for one profile');
+});
+
+t.test("a profile that denies the runtime's own last syscalls: a clear error, nothing left", { skip }, async (t) => {
+  const bundle = await makeBundle((c) => {
+    c.process.args = ['/bin/true'];
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_ALLOW' }] };
+  });
+  const r = ociish(['run', '-b', bundle, uniqueId('denied')]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /^ociish: container setup: the setup process ended before exec without a word: its last steps run under linux\.seccomp, .*\(config\.json \/linux\/seccomp\)\n$/);
+  t.same(leftoverState().filter((e) => e !== '@cache'), [], 'no state dir');
+  t.same(processesMentioning(bundle), [], 'no process');
 });

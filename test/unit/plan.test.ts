@@ -322,6 +322,23 @@ t.test('the cgroup view, unified layout', async (t) => {
   });
 });
 
+t.test('seccomp: before the user changes without no_new_privs, just before exec (and the barrier) with it', async (t) => {
+  const seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+  const tail = (p: Plan) => kinds(p).slice(kinds(p).indexOf('CAP_BOUNDING'));
+  const nnp = plan((c) => ((c.linux.seccomp = seccomp), (c.process.noNewPrivileges = true)));
+  t.same(tail(nnp), ['CAP_BOUNDING', 'CHDIR', 'SET_USER', 'CHDIR', 'CAPS', 'UMASK', 'NO_NEW_PRIVS', 'SECCOMP', 'EXEC']);
+  const privileged = plan((c) => ((c.linux.seccomp = seccomp), (c.process.noNewPrivileges = false)));
+  t.same(tail(privileged), ['CAP_BOUNDING', 'CHDIR', 'SECCOMP', 'SET_USER', 'CHDIR', 'CAPS', 'UMASK', 'EXEC']);
+  const step = only(nnp, 'SECCOMP')[0]!;
+  t.match(step, { origin: '/linux/seccomp', flags: 0, listener: false });
+  t.equal(step.program.length % 8, 0);
+  t.same(only(plan(), 'SECCOMP'), [], 'no profile, no step');
+  const barrier = buildPlan(parseConfig({ ...defaultSpec({ cgroupNamespace: false }), linux: { ...(defaultSpec({ cgroupNamespace: false }) as Raw).linux, seccomp } }), { bundle, host: ROOT_HOST, barrier: true });
+  t.same(kinds(barrier).slice(-3), ['SECCOMP', 'BARRIER', 'EXEC'], 'a listener is handed over during create');
+  const unused = plan((c) => (c.linux.seccomp = { ...seccomp, listenerPath: '/run/agent.sock' }));
+  t.same(unused.warnings, ['/linux/seccomp/listenerPath: not used: no rule has SCMP_ACT_NOTIFY']);
+});
+
 t.test('capabilities', async (t) => {
   t.test('an ambient capability that is not inheritable: a warning, not raised', async (t) => {
     const p = plan((c) => (c.process.capabilities.ambient = ['CAP_KILL', 'CAP_NET_BIND_SERVICE']));
