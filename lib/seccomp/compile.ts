@@ -8,7 +8,7 @@
 // A syscall costs about log2(ranges) comparisons instead of one per rule
 // (podman's profile: ~10 instructions per syscall, ~600 in all).
 import { ConfigError } from '../errors';
-import { BAD_ARCH } from './actions';
+import { BAD_ARCH, actionValue } from './actions';
 import { X32_SYSCALL_BIT, filterArches, hostFamily, type FilterArch, type HostFamily } from './arches';
 import { Assembler, JA, JEQ, JGE, JGT, MAX_INSNS, OFFSET_ARCH, OFFSET_NR, AND_K, argHigh, argLow, encodeProgram, insn, load, ret, type Insn, type Label } from './bpf';
 import { seccompSchema, type LinuxSeccomp } from '../spec';
@@ -33,6 +33,8 @@ const FLAG_VALUES: Record<string, number> = {
 };
 
 const U32 = 0xffffffffn;
+/** seccomp_data.nr of a syscall a tracer cancelled (-1). */
+const NO_SYSCALL = 0xffffffff;
 const lowWord = (v: bigint): number => Number(v & U32);
 const highWord = (v: bigint): number => Number((v >> 32n) & U32);
 
@@ -158,7 +160,11 @@ function emitSection(seccomp: LinuxSeccomp, arches: readonly FilterArch[]): Insn
   if (main!.table !== 'x86_64') return [...code, ...searchFor(seccomp, main!, 0, 0xffffffff)];
   // x86_64 and x32 share the token; x32 numbers carry X32_SYSCALL_BIT.
   const native = searchFor(seccomp, main!, 0, X32_SYSCALL_BIT - 1);
-  if (!x32) return [...code, insn(JGE, X32_SYSCALL_BIT, 0, 1), ret(BAD_ARCH), ...native];
+  if (!x32) {
+    // As libseccomp: nr -1 (a syscall a tracer skipped) is no x32 call; no rule names it.
+    const cancelled = [insn(JEQ, NO_SYSCALL, 0, 1), ret(actionValue(seccomp.defaultAction, seccomp.defaultErrnoRet))];
+    return [...code, insn(JGE, X32_SYSCALL_BIT, 0, cancelled.length + 1), ...cancelled, ret(BAD_ARCH), ...native];
+  }
   return [...code, insn(JGE, X32_SYSCALL_BIT, 0, 1), insn(JA, native.length), ...native, ...searchFor(seccomp, x32, X32_SYSCALL_BIT, 0xffffffff)];
 }
 
