@@ -48,7 +48,8 @@ function emitCondition(a: Assembler, c: Condition, bits: 32 | 64, fail: Label): 
   const lo = lowWord(c.value);
   const hi = highWord(c.value);
   if (c.op === 'SCMP_CMP_MASKED_EQ') {
-    const datum = c.valueTwo;
+    // libseccomp compares with the datum's bits inside the mask only.
+    const datum = c.valueTwo & c.value;
     if (bits === 64) {
       a.emit(load(argHigh(c.index)));
       a.emit(insn(AND_K, hi));

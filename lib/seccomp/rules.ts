@@ -6,7 +6,8 @@
 // - otherwise the conditional rules are tried in profile order, the first
 //   that matches decides, and none matching means the default action;
 // - a rule's conditions must all hold, except that when one argument index
-//   appears twice, each condition is a rule of its own (runc's reading).
+//   appears twice, each condition is a rule of its own (runc's reading);
+// - MASKED_EQ is (arg & value) == (valueTwo & value).
 // Names the architecture does not have are skipped, as runc does.
 import type { LinuxSeccomp, SeccompArg, SeccompOperator } from '../spec';
 import { actionValue } from './actions';
