@@ -98,7 +98,7 @@ export interface SpawnOptions {
 }
 
 /** Hands the listener to the callback; an error if there is no callback or no fd. */
-function deliverListener(plan: Plan, msg: SyncMessage, pid: number, opts: SpawnOptions): void | Promise<void> {
+function handOverListener(plan: Plan, msg: SyncMessage, pid: number, opts: SpawnOptions): void | Promise<void> {
   const step = plan.steps[msg.step];
   const cannot = (code: 'ENOTSUP' | 'EPROTO', why: string) =>
     new StepError('load seccomp filter', undefined, step?.origin || undefined, code, os.constants.errno[code], `the listener cannot be delivered: ${why}`);
@@ -132,7 +132,7 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
   let pendingSeccomp: SyncMessage | null = null;
   const seccomp = async (msg: SyncMessage) => {
     try {
-      failure ??= await answer(spawned.syncFd, () => deliverListener(plan, msg, initPid || spawned.pid, opts));
+      failure ??= await answer(spawned.syncFd, () => handOverListener(plan, msg, initPid || spawned.pid, opts));
     } finally {
       if (msg.fd !== undefined) native.closeFd(msg.fd);
     }
