@@ -97,7 +97,7 @@ export function encodeProgram(insns: readonly Insn[]): Buffer {
     out.writeUInt16LE(i.code, n * 8);
     out.writeUInt8(i.jt, n * 8 + 2);
     out.writeUInt8(i.jf, n * 8 + 3);
-    out.writeUInt32LE(i.k, n * 8 + 4);
+    out.writeUInt32LE(i.k >>> 0, n * 8 + 4);
   });
   return out;
 }

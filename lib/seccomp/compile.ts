@@ -11,9 +11,8 @@ import { ConfigError } from '../errors';
 import { BAD_ARCH, actionValue } from './actions';
 import { X32_SYSCALL_BIT, filterArches, hostFamily, type FilterArch, type HostFamily } from './arches';
 import { Assembler, JA, JEQ, JGE, JGT, MAX_INSNS, OFFSET_ARCH, OFFSET_NR, AND_K, argHigh, argLow, encodeProgram, insn, load, ret, type Insn, type Label } from './bpf';
-import { seccompSchema, type LinuxSeccomp } from '../spec';
+import { seccompSchema, type LinuxSeccomp, type SeccompFlag } from '../spec';
 import { archRules, type Condition, type ConditionalRule, type Outcome } from './rules';
-import { syscallTable } from './tables';
 
 export interface SeccompFilter {
   /** struct sock_filter[] for seccomp(SECCOMP_SET_MODE_FILTER). */
@@ -25,7 +24,7 @@ export interface SeccompFilter {
 }
 
 /** linux/seccomp.h; TSYNC has nothing to synchronise in the single-threaded child, so it is accepted and not passed. */
-const FLAG_VALUES: Record<string, number> = {
+const FLAG_VALUES: Record<SeccompFlag, number> = {
   SECCOMP_FILTER_FLAG_TSYNC: 0,
   SECCOMP_FILTER_FLAG_LOG: 2,
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
@@ -150,7 +149,7 @@ function emitSearch(list: readonly Range[], bits: 32 | 64, defaultRet: number): 
 }
 
 function searchFor(seccomp: LinuxSeccomp, arch: FilterArch, lo: number, hi: number): Insn[] {
-  const { defaultRet, outcomes } = archRules(seccomp, syscallTable(arch.table));
+  const { defaultRet, outcomes } = archRules(seccomp, arch.table);
   return emitSearch(ranges(outcomes, defaultRet, lo, hi), arch.bits, defaultRet);
 }
 
@@ -171,11 +170,7 @@ function emitSection(seccomp: LinuxSeccomp, arches: readonly FilterArch[]): Insn
 
 /** How the program is loaded: everything but the program itself. */
 export function filterSettings(seccomp: LinuxSeccomp): Omit<SeccompFilter, 'program'> {
-  const flags = (seccomp.flags ?? []).reduce((all, name, i) => {
-    const value = FLAG_VALUES[name];
-    if (value === undefined) throw new ConfigError(`/linux/seccomp/flags/${i}`, `unknown flag "${name}"`);
-    return all | value;
-  }, 0);
+  const flags = (seccomp.flags ?? []).reduce((all, name) => all | FLAG_VALUES[name], 0);
   return { flags, listener: (seccomp.syscalls ?? []).some((r) => r.action === 'SCMP_ACT_NOTIFY') };
 }
 

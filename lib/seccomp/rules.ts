@@ -11,6 +11,7 @@
 // Names the architecture does not have are skipped, as runc does.
 import type { LinuxSeccomp, SeccompArg, SeccompOperator } from '../spec';
 import { actionValue } from './actions';
+import { syscallNumber, type SyscallArch } from './tables';
 
 export interface Condition {
   index: number;
@@ -47,7 +48,7 @@ function conditionGroups(args: readonly SeccompArg[]): Condition[][] {
   return indexes.size < conditions.length ? conditions.map((c) => [c]) : [conditions];
 }
 
-export function archRules(seccomp: LinuxSeccomp, table: Readonly<Record<string, number>>): ArchRules {
+export function archRules(seccomp: LinuxSeccomp, arch: SyscallArch): ArchRules {
   const defaultRet = actionValue(seccomp.defaultAction, seccomp.defaultErrnoRet);
   const unconditional = new Map<number, number>();
   const conditional = new Map<number, ConditionalRule[]>();
@@ -56,8 +57,8 @@ export function archRules(seccomp: LinuxSeccomp, table: Readonly<Record<string, 
     if (ret === defaultRet) continue;
     const groups = rule.args?.length ? conditionGroups(rule.args) : null;
     for (const name of rule.names) {
-      if (!Object.prototype.hasOwnProperty.call(table, name)) continue;
-      const nr = table[name]!;
+      const nr = syscallNumber(arch, name);
+      if (nr === undefined) continue;
       if (groups === null) {
         if (!unconditional.has(nr)) unconditional.set(nr, ret);
       } else {

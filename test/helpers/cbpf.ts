@@ -87,17 +87,8 @@ export function decode(program: Buffer): Insn[] {
   return out;
 }
 
-/** Builds a struct sock_filter[] from instructions (for hand-written programs). */
-export function encode(insns: readonly Insn[]): Buffer {
-  const b = Buffer.alloc(insns.length * 8);
-  insns.forEach((i, n) => {
-    b.writeUInt16LE(i.code, n * 8);
-    b.writeUInt8(i.jt, n * 8 + 2);
-    b.writeUInt8(i.jf, n * 8 + 3);
-    b.writeUInt32LE(i.k >>> 0, n * 8 + 4);
-  });
-  return b;
-}
+/** Builds a struct sock_filter[] from instructions (for hand-written programs): the compiler's own encoder. */
+export { encodeProgram as encode } from '../../lib/seccomp/bpf';
 
 export const stmt = (code: number, k: number): Insn => ({ code, jt: 0, jf: 0, k: k >>> 0 });
 export const jump = (code: number, k: number, jt: number, jf: number): Insn => ({ code, jt, jf, k: k >>> 0 });
