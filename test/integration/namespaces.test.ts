@@ -54,8 +54,9 @@ t.test('network namespace: only lo, and lo is up', { skip: rootSkip }, async (t)
     'echo "@@flags"; cat /sys/class/net/lo/flags',
     'echo "@@iplink"; ip -o link show',
     'echo "@@ns"; readlink /proc/self/ns/net',
-    // a TCP round trip over 127.0.0.1 only works if lo is up
-    'nc -l -p 5555 > /tmp/got & for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do echo over-lo | nc 127.0.0.1 5555 && break; sleep 0.1; done; wait',
+    // a TCP round trip over 127.0.0.1 only works if lo is up; the listener
+    // may take seconds to start on a loaded CI machine (CI once missed 2 s)
+    'nc -l -p 5555 > /tmp/got & for i in $(seq 100); do echo over-lo | nc 127.0.0.1 5555 2>/dev/null && break; sleep 0.1; done; wait',
     'echo "@@lo"; cat /tmp/got',
   ].join('\n');
   // /tmp as a tmpfs: the shared rootfs stays read-only and untouched.
