@@ -21,7 +21,11 @@
         "csrc/child/steps_mount.cc",
         "csrc/child/steps_dev.cc",
         "csrc/child/steps_process.cc",
-        "csrc/child/steps_seccomp.cc"
+        "csrc/child/steps_seccomp.cc",
+        "csrc/child/steps_exec.cc",
+        "csrc/child/steps_barrier.cc",
+        "csrc/child/steps_console.cc",
+        "csrc/child/own_memory.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],

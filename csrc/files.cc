@@ -1,7 +1,9 @@
 // cgroup and /proc file writes: one write(2) of the whole
 // value, as the kernel parses each write separately, with the errno the
 // kernel gave (EINVAL, EBUSY, ...) instead of a generic stream error.
+// flock(2) for the state directory's lock, which Node does not offer.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "bindings.h"
@@ -24,10 +26,31 @@ Napi::Value WriteKernelFile(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// flock(fd, exclusive, wait) -> true, or false when !wait and someone else
+// holds a conflicting lock. Waiting blocks the thread: for short critical
+// sections of a CLI, not for the API's event loop.
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = (int)IntArg(info, 0, "fd");
+  if (info.Length() < 2 || !info[1].IsBoolean()) throw Napi::TypeError::New(env, "argument 'exclusive' must be a boolean");
+  if (info.Length() < 3 || !info[2].IsBoolean()) throw Napi::TypeError::New(env, "argument 'wait' must be a boolean");
+  bool exclusive = info[1].As<Napi::Boolean>().Value();
+  bool wait = info[2].As<Napi::Boolean>().Value();
+  int op = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB);
+  int r;
+  do {
+    r = flock(fd, op);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == EWOULDBLOCK && !wait) return Napi::Boolean::New(env, false);
+  if (r < 0) ThrowErrno(env, "flock");
+  return Napi::Boolean::New(env, true);
+}
+
 }  // namespace
 
 void InitFiles(Napi::Env env, Napi::Object exports) {
   exports.Set("writeKernelFile", Napi::Function::New(env, WriteKernelFile, "writeKernelFile"));
+  exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
 }
 
 }  // namespace ociish

@@ -1,6 +1,8 @@
 // The spawn core: links an encoded plan into memory the child can read,
-// clones the child (CLONE_VM, own stack, CLONE_PIDFD, namespace flags) and
-// hands back its pid, pidfd and the parent's end of the sync socket.
+// clones the child (CLONE_VM or a memory copy of its own, own stack,
+// CLONE_PIDFD, namespace flags) and hands back its pid, pidfd and the
+// parent's end of the sync socket.
+#include <link.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <string.h>
@@ -18,6 +20,13 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+// glibc 2.35+ registers an rseq area per thread and says where (weak: an
+// older glibc registers none and lacks these).
+extern "C" {
+extern const ptrdiff_t __rseq_offset __attribute__((weak));
+extern const unsigned int __rseq_size __attribute__((weak));
+}
+
 namespace ociish {
 
 namespace {
@@ -26,8 +35,9 @@ constexpr size_t kStackSize = 256 * 1024;
 
 // One mapping per child: [guard page][init stack][stack][ChildContext, Steps,
 // pointers, plan]; the init stack is for FORK_INIT (untouched pages cost nothing).
-// It must outlive the child's use of it: released once the child has exec'd
-// or died (or never, for a child left waiting when the runtime exits).
+// Under CLONE_VM it must outlive the child's use of it: released once the
+// child has exec'd or died; a child with its own memory runs in a copy, so
+// ours goes as soon as the clone returned.
 struct Arena {
   void* base = nullptr;
   size_t size = 0;
@@ -170,7 +180,85 @@ Arena* BuildArena(Napi::Env env, const uint8_t* plan, size_t len) {
   c->cwd_errno = 1;
   c->init_stack = init_stack;
   c->init_stack_size = kStackSize;
+  c->barrier_fd = -1;
+  c->page_size = page;
   return a;
+}
+
+// The addon's own loaded segments (the object holding child::run_plan),
+// page-aligned: what a child with its own memory keeps besides its arena.
+struct Ranges {
+  uint64_t r[OCIISH_MAX_KEEP][2];
+  uint32_t n = 0;
+};
+
+int FindAddon(struct dl_phdr_info* info, size_t, void* data) {
+  uintptr_t target = reinterpret_cast<uintptr_t>(&child::run_plan);
+  bool ours = false;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    uintptr_t start = info->dlpi_addr + ph.p_vaddr;
+    if (ph.p_type == PT_LOAD && target >= start && target < start + ph.p_memsz) ours = true;
+  }
+  if (!ours) return 0;
+  Ranges* out = static_cast<Ranges*>(data);
+  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  for (int i = 0; i < info->dlpi_phnum && out->n < OCIISH_MAX_KEEP - 2; i++) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD) continue;
+    uint64_t start = info->dlpi_addr + ph.p_vaddr;
+    out->r[out->n][0] = start & ~(page - 1);
+    out->r[out->n][1] = (start + ph.p_memsz + page - 1) & ~(page - 1);
+    out->n++;
+  }
+  return 1;
+}
+
+const Ranges& AddonSegments() {
+  static Ranges segments;
+  static bool found = false;
+  if (!found) {
+    dl_iterate_phdr(FindAddon, &segments);
+    found = true;
+  }
+  return segments;
+}
+
+// The arena, the addon's segments and this thread's rseq area, sorted by
+// start: the child unmaps the gaps. A child cloned without CLONE_VM keeps
+// the calling thread's rseq registration, and the kernel writes that area on
+// every return to user space after a reschedule: unmapped, that is SIGSEGV.
+// (It cannot be unregistered from the child: that needs the registered
+// length, which glibc does not say.)
+void SetKeepRanges(ChildContext* c, const Arena* a) {
+  const Ranges& addon = AddonSegments();
+  if (addon.n == 0) return;  // not found: nkeep 0, the child keeps everything
+  uint64_t (*keep)[2] = c->keep;
+  uint64_t page = c->page_size;
+  uint32_t n = 0;
+  keep[n][0] = (uint64_t)(uintptr_t)a->base;
+  keep[n][1] = keep[n][0] + a->size;
+  n++;
+  if (&__rseq_size && &__rseq_offset && __rseq_size > 0) {
+    uint64_t rseq = (uint64_t)(uintptr_t)__builtin_thread_pointer() + (uint64_t)__rseq_offset;
+    uint64_t end = rseq + (__rseq_size > 256 ? __rseq_size : 256);  // the registration may exceed __rseq_size
+    keep[n][0] = rseq & ~(page - 1);
+    keep[n][1] = (end + page - 1) & ~(page - 1);
+    n++;
+  }
+  for (uint32_t i = 0; i < addon.n; i++, n++) {
+    keep[n][0] = addon.r[i][0];
+    keep[n][1] = addon.r[i][1];
+  }
+  for (uint32_t i = 1; i < n; i++)
+    for (uint32_t j = i; j > 0 && keep[j][0] < keep[j - 1][0]; j--) {
+      uint64_t s0 = keep[j][0], s1 = keep[j][1];
+      keep[j][0] = keep[j - 1][0];
+      keep[j][1] = keep[j - 1][1];
+      keep[j - 1][0] = s0;
+      keep[j - 1][1] = s1;
+    }
+  c->nkeep = n;
 }
 
 void FreeArena(Arena* a) {
@@ -196,8 +284,11 @@ void ArenaDone() {
   if (--live_arenas == 0) prctl(PR_SET_DUMPABLE, saved_dumpable);
 }
 
-// spawn(plan: Buffer, cloneFlags: number, cgroupFd: number, minFd: number) ->
-//   { pid, pidfd, syncFd, arena }
+// spawn(plan: Buffer, cloneFlags: number, cgroupFd: number, minFd: number,
+//       ownMemory?: boolean) -> { pid, pidfd, syncFd, arena }
+// With ownMemory the child gets a copy of our memory (no CLONE_VM), keeps
+// only its arena and the addon, and may outlive this process; our arena goes
+// as soon as the clone returned.
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsBuffer()) throw Napi::TypeError::New(env, "argument 'plan' must be a Buffer");
@@ -208,6 +299,9 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   // the child keeps its own above it.
   int min_fd = info.Length() > 3 ? (int)IntArg(info, 3, "minFd") : 3;
   if (min_fd < 3) min_fd = 3;
+  if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsBoolean())
+    throw Napi::TypeError::New(env, "argument 'ownMemory' must be a boolean");
+  bool own = info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
 
   Arena* arena = BuildArena(env, plan.Data(), plan.Length());
   int sv[2];
@@ -230,11 +324,17 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   arena->context->min_fd = min_fd;
   arena->context->sync_fd = sv[1];
   arena->context->parent_sync_fd = sv[0];
-  ArenaInUse();
+  arena->context->parent_pid = (int)getpid();
+  if (own) {
+    arena->context->own_memory = 1;
+    SetKeepRanges(arena->context, arena);
+  } else {
+    ArenaInUse();
+  }
 
   int pidfd = -1;
   struct clone_args args = {};
-  args.flags = CLONE_VM | CLONE_PIDFD | ns_flags | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+  args.flags = (own ? 0 : CLONE_VM) | CLONE_PIDFD | ns_flags | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
   args.pidfd = (uint64_t)(uintptr_t)&pidfd;
   args.exit_signal = SIGCHLD;
   args.stack = (uint64_t)(uintptr_t)(arena->stack_top - kStackSize);
@@ -251,8 +351,13 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   if (pid < 0) {
     close(sv[0]);
     FreeArena(arena);
-    ArenaDone();
+    if (!own) ArenaDone();
     ThrowError(env, (int)-pid, "clone3");
+  }
+  if (own) {
+    // The child runs in its own copy.
+    Unmap(arena->base, arena->size);
+    arena->base = nullptr;
   }
 
   Napi::Object o = Napi::Object::New(env);

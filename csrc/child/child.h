@@ -18,6 +18,14 @@ int run_plan(void* context);
 // FORK_INIT's init: runs the steps after the current one.
 int resume_plan(void* context);
 
+// Own memory (no CLONE_VM): dies with the runtime (PDEATHSIG), returns false
+// if the runtime is already gone; own_memory.cc.
+bool watch_parent(ChildContext* c);
+// Still the runtime's child (where getppid can tell: not from a new pid namespace).
+bool parent_alive(const ChildContext* c);
+// Unmaps all but the arena and the addon's own segments.
+void drop_runtime_memory(const ChildContext* c);
+
 // A step returns this to end the child successfully (FORK_INIT, in the parent side).
 constexpr int kStepDone = 1;
 
@@ -37,6 +45,8 @@ int step_set_root_ids(ChildContext* c, const Step* s);
 int step_hostname(ChildContext* c, const Step* s);
 int step_domainname(ChildContext* c, const Step* s);
 int step_loopback_up(ChildContext* c, const Step* s);
+int step_sync_hooks(ChildContext* c, const Step* s);
+int step_open_barrier(ChildContext* c, const Step* s);
 int step_barrier(ChildContext* c, const Step* s);
 
 int step_rootfs(ChildContext* c, const Step* s);
@@ -58,7 +68,9 @@ int step_caps(ChildContext* c, const Step* s);
 int step_umask(ChildContext* c, const Step* s);
 int step_no_new_privs(ChildContext* c, const Step* s);
 int step_chdir(ChildContext* c, const Step* s);
+int step_check_exec(ChildContext* c, const Step* s);
 int step_exec(ChildContext* c, const Step* s);
+int step_console(ChildContext* c, const Step* s);
 int step_fork_init(ChildContext* c, const Step* s);
 int step_mkdir(ChildContext* c, const Step* s);
 int step_seccomp(ChildContext* c, const Step* s);
@@ -72,5 +84,7 @@ int send_msg_fd(int fd, uint32_t kind, int32_t step, int64_t value, int passed_f
 int recv_msg(int fd, SyncMsg* out);
 // Waits for the parent's answer to a request: 0 on GO, -errno on ABORT.
 int wait_go(int fd);
+// Tells the parent `kind` (for the step running now) and waits for its answer.
+int handshake(ChildContext* c, uint32_t kind);
 
 }  // namespace child

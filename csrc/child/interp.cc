@@ -1,4 +1,5 @@
 // The plan interpreter: the first code the container child runs.
+#include <linux/prctl.h>
 #include <signal.h>
 #include <sys/socket.h>
 
@@ -61,13 +62,20 @@ StepFn step_fn(uint32_t op) {
     case STEP_FORK_INIT: return step_fork_init;
     case STEP_MKDIR: return step_mkdir;
     case STEP_SECCOMP: return step_seccomp;
+    case STEP_OPEN_BARRIER: return step_open_barrier;
+    case STEP_CHECK_EXEC: return step_check_exec;
+    case STEP_CONSOLE: return step_console;
+    case STEP_SYNC_HOOKS: return step_sync_hooks;
   }
   return nullptr;
 }
 
 }  // namespace
 
+// After a fifo barrier the sync socket is closed (fd -1): nobody listens,
+// and saying nothing is not a failure.
 int send_msg(int fd, uint32_t kind, int32_t step, int64_t value) {
+  if (fd < 0) return 0;
   SyncMsg m = {kind, step, value};
   long r;
   do {
@@ -78,6 +86,7 @@ int send_msg(int fd, uint32_t kind, int32_t step, int64_t value) {
 
 // The message with one fd attached (SCM_RIGHTS); the parent gets its own copy.
 int send_msg_fd(int fd, uint32_t kind, int32_t step, int64_t value, int passed_fd) {
+  if (fd < 0) return 0;
   SyncMsg m = {kind, step, value};
   struct iovec iov = {&m, sizeof m};
   union {
@@ -119,6 +128,11 @@ int wait_go(int fd) {
   return m.kind == MSG_GO ? 0 : -EPROTO;
 }
 
+int handshake(ChildContext* c, uint32_t kind) {
+  int r = send_msg(c->sync_fd, kind, (int32_t)c->step, 0);
+  return r < 0 ? r : wait_go(c->sync_fd);
+}
+
 namespace {
 
 int run_steps(ChildContext* c, uint32_t first) {
@@ -142,16 +156,25 @@ int run_steps(ChildContext* c, uint32_t first) {
 
 int run_plan(void* context) {
   ChildContext* c = static_cast<ChildContext*>(context);
+  if (c->own_memory) {
+    if (!watch_parent(c)) return 1;  // the runtime died during the clone
+    // Our memory is our own: not dumpable, so nothing in the container can
+    // read or ptrace what is left of the runtime in it.
+    sys(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0);
+    drop_runtime_memory(c);
+  }
   sys(SYS_close, c->parent_sync_fd);
   reset_signals();
   sys(SYS_umask, 0);  // device and file modes exactly as asked; UMASK sets the process's
-  // Not dumpable while it shares the runtime's memory: spawn.cc sets that
-  // on the shared memory map before the clone.
+  // Under CLONE_VM, not dumpable while it shares the runtime's memory:
+  // spawn.cc sets that on the shared memory map before the clone.
   return run_steps(c, 0);
 }
 
 int resume_plan(void* context) {
   ChildContext* c = static_cast<ChildContext*>(context);
+  // The init's parent is the runtime (CLONE_PARENT): same watch as the first child's.
+  if (c->own_memory && !watch_parent(c)) return 1;
   return run_steps(c, c->step + 1);
 }
 

@@ -17,6 +17,7 @@
 #define OCIISH_PLAN_MAGIC 0x5043494fu  // "OICP"
 #define OCIISH_PLAN_VERSION 1u
 #define OCIISH_MAX_GROUPS 4
+#define OCIISH_MAX_KEEP 16  // memory ranges an own-memory child keeps
 
 // Step kinds. Arguments: ints[...] / strs = group 0 [...].
 #define OCIISH_STEP_LIST(X)                                                                   \
@@ -51,7 +52,11 @@
   X(FORK_INIT, 27)      /* clone the container's init (CLONE_PARENT), which runs the rest */ \
   X(MKDIR, 28)          /* strs[dest]: create a directory (and parents) inside the root */ \
   X(SYNC_CGROUPS, 29)   /* ask the parent to put us in our cgroups, wait for its go */ \
-  X(SECCOMP, 30)        /* ints[flags,listener,insn...]: each insn slot holds one sock_filter */
+  X(SECCOMP, 30)        /* ints[flags,listener,insn...]: each insn slot holds one sock_filter */ \
+  X(OPEN_BARRIER, 31)   /* strs[path]: open the start fifo (first step: a host path) */ \
+  X(CHECK_EXEC, 32)     /* ints[path lookup] groups[[file],path dirs]: EXEC's lookup, no execve */ \
+  X(CONSOLE, 33)        /* ints[set size,rows,cols]: a pty of the container's devpts as stdio */ \
+  X(SYNC_HOOKS, 34)     /* ask the parent to run its hooks, wait for its go */
 
 enum StepOp : uint32_t {
 #define OCIISH_STEP_ENUM(name, value) STEP_##name = value,
@@ -69,7 +74,10 @@ enum StepOp : uint32_t {
   X(PID, 6)     /* child: FORK_INIT made the init, value=its pid */ \
   X(EXEC, 7)    /* child: setup done, execve next (EOF without it: setup died) */ \
   X(CGROUPS, 8) /* child: write my pid into my cgroups now */ \
-  X(SECCOMP, 9) /* child: the seccomp listener fd (SCM_RIGHTS), value=its number; wait for go */
+  X(SECCOMP, 9) /* child: the seccomp listener fd (SCM_RIGHTS), value=its number; wait for go */ \
+  X(WAITING, 10) /* child: at the fifo barrier; the sync socket closes next */ \
+  X(CONSOLE, 11) /* child: the pty master (SCM_RIGHTS), value=pts index; wait for go */ \
+  X(HOOKS, 12)   /* child: run the hooks now (before pivot_root) */
 
 enum MsgKind : uint32_t {
 #define OCIISH_MSG_ENUM(name, value) MSG_##name = value,
@@ -108,4 +116,12 @@ struct ChildContext {
   uint32_t step;      // the step running now (FORK_INIT's init resumes after it)
   char* init_stack;   // FORK_INIT's stack for the init (the child's own is elsewhere)
   uint64_t init_stack_size;
+  int barrier_fd;     // the start fifo (OPEN_BARRIER), or -1
+  int parent_pid;     // the runtime's pid, recorded before the clone
+  uint64_t page_size;
+  // Own memory (no CLONE_VM): the child unmaps everything but these ranges
+  // (page-aligned [start, end), sorted: the arena and the addon's segments).
+  uint32_t own_memory;
+  uint32_t nkeep;
+  uint64_t keep[OCIISH_MAX_KEEP][2];
 };

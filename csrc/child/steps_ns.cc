@@ -20,16 +20,6 @@ int step_setns(ChildContext*, const Step* s) {
 
 int step_unshare(ChildContext*, const Step* s) { return (int)sys(SYS_unshare, (long)s->ints[0]); }
 
-namespace {
-
-// Tells the parent `kind` and waits for its GO (or ABORT with an errno).
-int handshake(ChildContext* c, uint32_t kind) {
-  int r = send_msg(c->sync_fd, kind, (int32_t)c->step, 0);
-  return r < 0 ? r : wait_go(c->sync_fd);
-}
-
-}  // namespace
-
 // The parent writes /proc/<pid>/{uid,gid}_map; we wait until it has.
 int step_sync_idmaps(ChildContext* c, const Step*) { return handshake(c, MSG_IDMAPS); }
 
@@ -37,7 +27,9 @@ int step_sync_idmaps(ChildContext* c, const Step*) { return handshake(c, MSG_IDM
 // write is the only way in there); we wait until it has.
 int step_sync_cgroups(ChildContext* c, const Step*) { return handshake(c, MSG_CGROUPS); }
 
-int step_barrier(ChildContext* c, const Step*) { return handshake(c, MSG_READY); }
+// The parent runs the hooks that see the container's namespaces before
+// pivot_root (prestart, createRuntime, createContainer).
+int step_sync_hooks(ChildContext* c, const Step*) { return handshake(c, MSG_HOOKS); }
 
 // Files created from here on belong to root of the (new or joined) user
 // namespace, as runc does after joining one.

@@ -1,10 +1,9 @@
 // The process steps, in the order the plan emits them: rlimits, bounding
-// set, user and groups, capabilities, umask, no_new_privs, cwd, execve.
+// set, user and groups, capabilities, umask, no_new_privs, cwd (execve:
+// steps_exec.cc).
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <linux/close_range.h>
 #include <linux/prctl.h>
-#include <signal.h>
 #include <sys/resource.h>
 
 #include "child.h"
@@ -97,43 +96,6 @@ int step_chdir(ChildContext* c, const Step* s) {
     return 0;
   }
   return r;
-}
-
-int step_exec(ChildContext* c, const Step* s) {
-  long preserved = (long)s->ints[0];
-  bool lookup = s->ints[1] != 0;
-  char* const* argv = s->groups[0];
-  char* const* envp = s->groups[1];
-  char* const* dirs = s->groups[2];
-  // Every fd but stdio and the preserved ones closes at execve (the sync
-  // socket too, which tells the parent the exec happened).
-  long r = sys(SYS_close_range, 3 + preserved, ~0u, CLOSE_RANGE_CLOEXEC);
-  if (r < 0) return (int)r;
-  // Node marks its stdio close-on-exec; stdio and preserved fds must reach
-  // the container (the fd flag is ours, the open file stays untouched).
-  for (long fd = 0; fd < 3 + preserved; fd++) sys(SYS_fcntl, fd, F_SETFD, 0);
-  // From here only execve can fail: tell the parent, so that an EOF without
-  // this message means the setup died (killed) rather than exec'd.
-  r = send_msg(c->sync_fd, MSG_EXEC, (int32_t)c->step, 0);
-  if (r < 0) return (int)r;
-  uint64_t empty = 0;
-  sys(SYS_rt_sigprocmask, SIG_SETMASK, &empty, 0, 8);
-  const char* file = argv[0];
-  if (!lookup) return (int)sys(SYS_execve, file, argv, envp);
-  bool eacces = false;
-  char path[4096];
-  for (uint32_t i = 0; i < s->counts[2]; i++) {
-    size_t len = 0;
-    path[0] = 0;
-    const char* dir = dirs[i][0] ? dirs[i] : ".";
-    if (!sappend(path, sizeof path, &len, dir) || !sappend(path, sizeof path, &len, "/") ||
-        !sappend(path, sizeof path, &len, file))
-      continue;
-    r = sys(SYS_execve, path, argv, envp);
-    if (r == -EACCES) eacces = true;
-    else if (r != -ENOENT && r != -ENOTDIR) return (int)r;
-  }
-  return eacces ? -EACCES : -ENOENT;
 }
 
 }  // namespace child

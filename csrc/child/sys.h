@@ -3,6 +3,7 @@
 // The child runs under CLONE_VM in the Node process's memory, sharing the
 // parent thread's TLS: glibc wrappers would write errno into the parent's
 // thread and some (setresuid, setgroups) broadcast to all of Node's threads.
+// A child with memory of its own unmaps libc and the TLS altogether.
 // Every call here is a bare `syscall` instruction returning -errno on failure.
 #pragma once
 

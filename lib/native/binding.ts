@@ -5,7 +5,7 @@ export interface SyncMessage {
   kind: number;
   step: number;
   value: number;
-  /** An fd the child attached (SCM_RIGHTS; MSG_SECCOMP's listener), close-on-exec; the caller closes it. */
+  /** An fd the child attached (SCM_RIGHTS: SECCOMP's listener, CONSOLE's pty master), close-on-exec; the caller closes it. */
   fd?: number;
 }
 
@@ -31,7 +31,7 @@ export interface NativeConstants {
   capabilities: Record<string, number>;
   mode: Record<'S_IFCHR' | 'S_IFBLK' | 'S_IFIFO' | 'S_IFREG' | 'S_IFDIR' | 'S_IFMT', number>;
   steps: Record<StepName, number>;
-  messages: Record<'ERROR' | 'IDMAPS' | 'GO' | 'READY' | 'ABORT' | 'PID' | 'EXEC' | 'CGROUPS' | 'SECCOMP', number>;
+  messages: Record<MessageName, number>;
   plan: { MAGIC: number; VERSION: number; MAX_GROUPS: number };
 }
 
@@ -39,7 +39,11 @@ export type StepName =
   | 'SETNS' | 'UNSHARE' | 'SYNC_IDMAPS' | 'SET_ROOT_IDS' | 'ROOTFS' | 'MOUNT' | 'MKNOD' | 'SYMLINK' | 'MASK'
   | 'READONLY' | 'PIVOT_ROOT' | 'ROOT_READONLY' | 'ROOT_PROPAGATION' | 'HOSTNAME' | 'DOMAINNAME' | 'WRITE_FILE'
   | 'LOOPBACK_UP' | 'RLIMIT' | 'CAP_BOUNDING' | 'SET_USER' | 'CAPS' | 'UMASK' | 'NO_NEW_PRIVS' | 'CHDIR'
-  | 'BARRIER' | 'EXEC' | 'FORK_INIT' | 'MKDIR' | 'SYNC_CGROUPS' | 'SECCOMP';
+  | 'BARRIER' | 'EXEC' | 'FORK_INIT' | 'MKDIR' | 'SYNC_CGROUPS' | 'SECCOMP' | 'OPEN_BARRIER' | 'CHECK_EXEC'
+  | 'CONSOLE' | 'SYNC_HOOKS';
+
+export type MessageName =
+  | 'ERROR' | 'IDMAPS' | 'GO' | 'READY' | 'ABORT' | 'PID' | 'EXEC' | 'CGROUPS' | 'SECCOMP' | 'WAITING' | 'CONSOLE' | 'HOOKS';
 
 export interface NativeBinding {
   constants: NativeConstants;
@@ -61,6 +65,12 @@ export interface NativeBinding {
 
   /** One write(2) of the whole value to a cgroup (or /proc, /sys) file. */
   writeKernelFile(path: string, value: string): void;
+  /**
+   * flock(2): a shared or exclusive lock on the open file. With `wait` it
+   * blocks (the thread) until granted and returns true; without, false when
+   * another open file holds a conflicting lock.
+   */
+  flock(fd: number, exclusive: boolean, wait: boolean): boolean;
 
   /** Resolves when fd is readable, watched in the event loop. */
   waitReadable(fd: number): Promise<void>;
@@ -70,7 +80,7 @@ export interface NativeBinding {
   /** Reaps the process behind the pidfd; null while it is still running. */
   waitPidfd(pidfd: number): ExitStatus | null;
   closeFd(fd: number): void;
-  /** A sync message (with `fd` when one came along); null at EOF; undefined when none is waiting. */
+  /** A sync message (with `fd` when one came along: SECCOMP's listener, CONSOLE's pty master); null at EOF; undefined when none is waiting. */
   recvSyncMsg(fd: number): SyncMessage | null | undefined;
   sendSyncMsg(fd: number, kind: number, step: number, value: number): void;
 
@@ -88,8 +98,11 @@ export interface NativeBinding {
   /**
    * Clones the container child running the encoded plan. The fds the child
    * keeps open sit at or above minFd (3 + the fds preserved for the container).
+   * With ownMemory the child gets a copy of this process's memory instead of
+   * sharing it (no CLONE_VM), keeps only its arena and the addon, and may
+   * outlive this process (a fifo barrier); its arena here is released at once.
    */
-  spawn(plan: Buffer, cloneFlags: number, cgroupFd: number, minFd?: number): Spawned;
+  spawn(plan: Buffer, cloneFlags: number, cgroupFd: number, minFd?: number, ownMemory?: boolean): Spawned;
   /** Frees a child's memory; only once it has exec'd or died. */
   releaseArena(arena: SpawnArena): void;
 

@@ -8,7 +8,7 @@ import { hostFacts, type HostFacts } from './host';
 import { planCwd, planMounts, planPathHardening, planPivot, resolveRootfs } from './mounts';
 import { planNamespaces, type CgroupJoin } from './namespaces';
 import { planProcess } from './process';
-import type { Plan } from './steps';
+import type { Plan, Step } from './steps';
 import { planOomScoreAdj, planSysctl, planSystem } from './system';
 
 export interface BuildOptions {
@@ -17,6 +17,14 @@ export interface BuildOptions {
   preservedFds?: number;
   /** Stop at the start barrier (create/start); `run` execs straight away. */
   barrier?: boolean;
+  /**
+   * Stop at a barrier on this fifo (made by the runtime, e.g. in the state
+   * dir): the child opens it first thing, and waits there for one byte, with
+   * no tie to the runtime process (which may exit). Implies `barrier`.
+   */
+  barrierFifo?: string;
+  /** The child waits before pivot_root while the runtime runs hooks (prestart, createRuntime, createContainer). */
+  hooks?: boolean;
   /** The container's own cgroup, and whether the child must wait while the parent puts it in. */
   cgroup?: CgroupJoin;
   host?: HostFacts;
@@ -41,7 +49,8 @@ export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
   const warnings: string[] = [];
   const setGroups = !ns.idMaps?.denySetgroups;
   const seccomp = planSeccomp(spec, opts.seccompCacheDir, warnings);
-  const steps = [
+  const steps: Step[] = [
+    ...(opts.barrierFifo !== undefined ? [{ kind: 'OPEN_BARRIER' as const, path: opts.barrierFifo, origin: '' }] : []),
     ...ns.steps,
     ...planMounts(spec, opts.bundle, rootfs, host, ns, opts.cgroup),
     ...planDevices(spec, ns, warnings),
@@ -49,9 +58,10 @@ export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
     ...planSysctl(spec, ns),
     ...planPathHardening(spec),
     ...planOomScoreAdj(spec),
+    ...(opts.hooks ? [{ kind: 'SYNC_HOOKS' as const, origin: '/hooks' }] : []),
     ...planPivot(spec),
     ...planSystem(spec, ns),
-    ...planProcess(spec.process, host, setGroups, { rootfs, preservedFds: opts.preservedFds ?? 0, barrier: opts.barrier ?? false, seccomp }, warnings),
+    ...planProcess(spec.process, host, setGroups, { rootfs, preservedFds: opts.preservedFds ?? 0, barrier: (opts.barrier ?? false) || opts.barrierFifo !== undefined, seccomp }, warnings),
   ];
   return { steps, cloneFlags: ns.cloneFlags, idMaps: ns.idMaps, warnings };
 }

@@ -39,6 +39,9 @@ function layout(step: Step): { ints: Int[]; raw?: Buffer; groups: string[][] } {
     case 'EXEC':
       return { ints: [step.preservedFds, step.pathDirs ? 1 : 0], groups: [step.args, step.env, step.pathDirs ?? []] };
     case 'SECCOMP': return { ints: [step.flags, step.listener ? 1 : 0], raw: step.program, groups: [] };
+    case 'OPEN_BARRIER': return { ints: [], groups: [[step.path]] };
+    case 'CHECK_EXEC': return { ints: [step.pathDirs ? 1 : 0], groups: [[step.file], step.pathDirs ?? []] };
+    case 'CONSOLE': return { ints: [step.size ? 1 : 0, step.size?.rows ?? 0, step.size?.cols ?? 0], groups: [] };
     case 'SYNC_IDMAPS':
     case 'SYNC_CGROUPS':
     case 'PIVOT_ROOT':
@@ -47,6 +50,7 @@ function layout(step: Step): { ints: Int[]; raw?: Buffer; groups: string[][] } {
     case 'NO_NEW_PRIVS':
     case 'BARRIER':
     case 'FORK_INIT':
+    case 'SYNC_HOOKS':
       return { ints: [], groups: [] };
   }
 }

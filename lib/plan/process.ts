@@ -1,5 +1,6 @@
-// The container process: rlimits, capabilities, user and groups, cwd,
-// umask, no_new_privs and execve (with PATH looked up in the container's env).
+// The container process: its console, rlimits, capabilities, user and
+// groups, cwd, umask, no_new_privs and execve (with PATH looked up in the
+// container's env, and checked before a start barrier).
 import { ConfigError } from '../errors';
 import { constants } from '../native';
 import type { SeccompFilter } from '../seccomp';
@@ -72,14 +73,20 @@ export interface ProcessPlanOptions {
   /** The host path of the rootfs (for HOME from its /etc/passwd). */
   rootfs: string;
   preservedFds: number;
-  /** Stop at the start barrier before exec (create/start). */
+  /** Stop at the start barrier before exec (create/start); the executable is looked for before it. */
   barrier: boolean;
 }
 
 export function planProcess(process: Process, host: HostFacts, setGroups: boolean, opts: ProcessPlanOptions, warnings: string[]): Step[] {
   const args = process.args;
   if (!args || args.length === 0) throw new ConfigError('/process/args', 'is required to run a container');
-  const steps: Step[] = [...planRlimits(process)];
+  const steps: Step[] = [];
+  // As root, before anything of the process: stdio becomes the pty (runc's order).
+  if (process.terminal) {
+    const size = process.consoleSize ? { rows: process.consoleSize.height, cols: process.consoleSize.width } : null;
+    steps.push({ kind: 'CONSOLE', size, origin: '/process/terminal' });
+  }
+  steps.push(...planRlimits(process));
   const caps = process.capabilities ? planCapabilities(process.capabilities, host, warnings) : null;
   if (caps) steps.push(caps.bounding);
   steps.push({ kind: 'CHDIR', path: process.cwd, soft: true, origin: '/process/cwd' });
@@ -97,10 +104,14 @@ export function planProcess(process: Process, host: HostFacts, setGroups: boolea
   if (caps) steps.push(caps.caps);
   steps.push({ kind: 'UMASK', mask: process.user.umask ?? 0o022, origin: '/process/user/umask' });
   if (process.noNewPrivileges) steps.push({ kind: 'NO_NEW_PRIVS', origin: '/process/noNewPrivileges' });
+  const env = withHome(process.env ?? [], opts.rootfs, process.user.uid);
+  const dirs = pathDirs(args, env);
+  // With the user, cwd and capabilities the exec will have; before the filter,
+  // which may deny faccessat.
+  if (opts.barrier) steps.push({ kind: 'CHECK_EXEC', file: args[0]!, pathDirs: dirs, origin: '/process/args' });
   // Before the start barrier: a listener is handed over while `create` runs.
   if (seccomp && process.noNewPrivileges) steps.push(seccomp);
   if (opts.barrier) steps.push({ kind: 'BARRIER', origin: '' });
-  const env = withHome(process.env ?? [], opts.rootfs, process.user.uid);
-  steps.push({ kind: 'EXEC', args, env, pathDirs: pathDirs(args, env), preservedFds: opts.preservedFds, origin: '/process/args' });
+  steps.push({ kind: 'EXEC', args, env, pathDirs: dirs, preservedFds: opts.preservedFds, origin: '/process/args' });
   return steps;
 }

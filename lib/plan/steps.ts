@@ -68,6 +68,14 @@ export type Step = (
    * bytes each, little-endian); with `listener` the parent gets the notify fd.
    */
   | { kind: 'SECCOMP'; flags: number; program: Buffer; listener: boolean }
+  /** Open the start fifo (a host path, so the first step); BARRIER then waits on it instead of the parent. */
+  | { kind: 'OPEN_BARRIER'; path: string }
+  /** EXEC's lookup of the file without the execve: a missing entrypoint fails `create`, as with runc. */
+  | { kind: 'CHECK_EXEC'; file: string; pathDirs: string[] | null }
+  /** A pty of the container's devpts as stdio; the parent gets the master (process.terminal). */
+  | { kind: 'CONSOLE'; size: { rows: number; cols: number } | null }
+  /** Wait while the parent runs the hooks that see the namespaces (before pivot_root). */
+  | { kind: 'SYNC_HOOKS' }
 ) & { origin: string };
 
 export type StepKind = Step['kind'];
@@ -122,5 +130,9 @@ export function describeStep(step: Step): { operation: string; path: string | un
     case 'FORK_INIT': return { operation: 'clone the container init', path: undefined };
     case 'MKDIR': return { operation: 'mkdir', path: step.dest };
     case 'SECCOMP': return { operation: 'load seccomp filter', path: undefined };
+    case 'OPEN_BARRIER': return { operation: 'open the start fifo', path: step.path };
+    case 'CHECK_EXEC': return { operation: 'find the executable', path: step.file };
+    case 'CONSOLE': return { operation: 'set up the console', path: undefined };
+    case 'SYNC_HOOKS': return { operation: 'wait for hooks', path: undefined };
   }
 }

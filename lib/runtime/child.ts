@@ -1,11 +1,12 @@
 // Drives the native spawn core for one container process: clones the child,
-// answers its requests (uid/gid maps, the start barrier, the init's pid, the
-// seccomp listener), and turns a failed step into a StepError that names the
-// operation, the path and the config.json location.
+// answers its requests (uid/gid maps, cgroups, hooks, the console, the start
+// barrier, the init's pid, the seccomp listener), and turns a failed step
+// into a StepError that names the operation, the path and the config.json
+// location.
 import * as os from 'node:os';
 import { StepError } from '../errors';
 import { constants, native, type ExitStatus, type Spawned, type SyncMessage } from '../native';
-import { describeStep, encodePlan, type Plan, type Step } from '../plan';
+import { describeStep, encodePlan, type Plan } from '../plan';
 import { stepErrorOf } from '../system-error';
 
 const MSG = constants.messages;
@@ -13,14 +14,22 @@ const MSG = constants.messages;
 export interface ContainerProcess {
   pid: number;
   pidfd: number;
-  /** Resolves once with the process's exit; reaps it. */
-  exited: Promise<ExitStatus>;
+  /**
+   * The process sits at a fifo barrier (OPEN_BARRIER): set up, not exec'd,
+   * independent of this process; one byte written to the fifo starts it.
+   */
+  waiting: boolean;
+  /**
+   * Resolves once with the process's exit, reaps it and closes the pidfd.
+   * Lazy: nothing watches the pidfd until this is first read, so a caller
+   * that leaves the container behind (`create`) never does.
+   */
+  readonly exited: Promise<ExitStatus>;
 }
 
 /** runc's phrases for a failed entrypoint, which podman and containerd match on. */
-function execDetail(step: Extract<Step, { kind: 'EXEC' }>, code: string, message: string): string {
-  const file = step.args[0]!;
-  if (code === 'ENOENT' && step.pathDirs !== null) return `"${file}": executable file not found in $PATH`;
+function execDetail(file: string, pathDirs: string[] | null, code: string, message: string): string {
+  if (code === 'ENOENT' && pathDirs !== null) return `"${file}": executable file not found in $PATH`;
   return `"${file}": ${message}`;
 }
 
@@ -29,8 +38,10 @@ export function stepError(plan: Plan, index: number, errno: number): StepError {
   const step = plan.steps[index];
   if (!step) return new StepError('container setup', undefined, undefined, code, errno, message);
   const { operation, path } = describeStep(step);
-  // An exec error names the file in its runc phrase rather than as the path.
-  if (step.kind === 'EXEC') return new StepError(operation, undefined, step.origin || undefined, code, errno, execDetail(step, code, message));
+  // An exec error (or its check at create time) names the file in its runc
+  // phrase rather than as the path.
+  if (step.kind === 'EXEC') return new StepError(operation, undefined, step.origin || undefined, code, errno, execDetail(step.args[0]!, step.pathDirs, code, message));
+  if (step.kind === 'CHECK_EXEC') return new StepError(operation, undefined, step.origin || undefined, code, errno, execDetail(step.file, step.pathDirs, code, message));
   return new StepError(operation, path, step.origin || undefined, code, errno, `${code}: ${message}`);
 }
 
@@ -87,8 +98,20 @@ export interface SpawnOptions {
   cgroupFd?: number;
   /** The child waits (SYNC_CGROUPS) while this puts it in its other cgroups (v1 hierarchies). */
   onCgroupJoin?: (pid: number) => void;
-  /** The child waits at the start barrier (BARRIER step); resolve to let it exec. */
+  /** The child waits at the start barrier (BARRIER step without a fifo); resolve to let it exec. */
   onReady?: () => Promise<void>;
+  /**
+   * The child waits (SYNC_HOOKS, before pivot_root) while this runs hooks;
+   * `pid` is the container process's. Throwing fails the spawn. None: go on.
+   */
+  onHooks?: (pid: number) => void | Promise<void>;
+  /**
+   * process.terminal: the pty master (and the pts index in the container's
+   * devpts), e.g. for --console-socket. The fd is closed once this settles:
+   * dup or send it to keep it. Throwing fails the spawn; without this
+   * callback a CONSOLE step fails.
+   */
+  onConsole?: (fd: number, ptsIndex: number) => void | Promise<void>;
   /**
    * The child waits (SECCOMP step with a listener) while this takes the
    * seccomp notify fd; `pid` is the container process's. The fd is closed
@@ -107,6 +130,29 @@ function handOverListener(plan: Plan, msg: SyncMessage, pid: number, opts: Spawn
   return opts.onSeccompListener(msg.fd, pid);
 }
 
+/** Hands the pty master to the callback; an error if there is no callback or no fd. */
+function handOverConsole(plan: Plan, msg: SyncMessage, opts: SpawnOptions): void | Promise<void> {
+  const step = plan.steps[msg.step];
+  const cannot = (code: 'ENOTSUP' | 'EPROTO', why: string) =>
+    new StepError('set up the console', undefined, step?.origin || undefined, code, os.constants.errno[code], why);
+  if (msg.fd === undefined) throw cannot('EPROTO', 'the message carried no fd');
+  if (!opts.onConsole) throw cannot('ENOTSUP', 'terminal: true needs a console socket');
+  return opts.onConsole(msg.fd, msg.value);
+}
+
+/** Waits for the exit on first use only, once. */
+function containerProcess(pid: number, pidfd: number, waiting: boolean): ContainerProcess {
+  let exited: Promise<ExitStatus> | undefined;
+  return {
+    pid,
+    pidfd,
+    waiting,
+    get exited() {
+      return (exited ??= waitExit(pidfd).finally(() => native.closeFd(pidfd)));
+    },
+  };
+}
+
 /** The first fd the child may keep for itself: stdio and the preserved fds come before it. */
 function minFd(plan: Plan): number {
   const exec = plan.steps.find((s) => s.kind === 'EXEC');
@@ -115,24 +161,38 @@ function minFd(plan: Plan): number {
 
 /**
  * Starts the plan's child and waits until it has exec'd the container
- * process (its EXEC message, then EOF on the sync socket) or failed
+ * process (its EXEC message, then EOF on the sync socket), or, with a fifo
+ * barrier, reached it (WAITING, then EOF: `waiting` is true), or failed
  * (StepError; nothing left behind: the child has exited and been reaped, its
  * namespaces and mounts with it). With FORK_INIT the child clones the
  * container's init and ends; the init (also our child, CLONE_PARENT) reports
- * its pid and becomes the container.
+ * its pid and becomes the container. A plan with a fifo barrier runs in
+ * memory of its own (not this process's), as it outlives this process.
  */
 export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promise<ContainerProcess> {
-  const spawned: Spawned = native.spawn(encodePlan(plan.steps), plan.cloneFlags, opts.cgroupFd ?? -1, minFd(plan));
+  const ownMemory = plan.steps.some((s) => s.kind === 'OPEN_BARRIER');
+  const spawned: Spawned = native.spawn(encodePlan(plan.steps), plan.cloneFlags, opts.cgroupFd ?? -1, minFd(plan), ownMemory);
   let initPid = 0;
   let initPidfd = -1;
   let execed = false;
+  let waiting = false;
   let failure: Error | null = null;
-  // The init (FORK_INIT) may ask before its parent has sent its pid.
+  // The init (FORK_INIT) may ask for what needs its pid before its parent
+  // has sent that pid: such requests wait for the PID message.
   const forkInit = plan.steps.some((s) => s.kind === 'FORK_INIT');
-  let pendingSeccomp: SyncMessage | null = null;
-  const seccomp = async (msg: SyncMessage) => {
+  const pending: SyncMessage[] = [];
+  const withPid = async (msg: SyncMessage) => {
+    const pid = initPid || spawned.pid;
     try {
-      failure ??= await answer(spawned.syncFd, () => handOverListener(plan, msg, initPid || spawned.pid, opts));
+      if (msg.kind === MSG.SECCOMP) failure ??= await answer(spawned.syncFd, () => handOverListener(plan, msg, pid, opts));
+      else failure ??= await answer(spawned.syncFd, () => opts.onHooks?.(pid));
+    } finally {
+      if (msg.fd !== undefined) native.closeFd(msg.fd);
+    }
+  };
+  const consoleMaster = async (msg: SyncMessage) => {
+    try {
+      failure ??= await answer(spawned.syncFd, () => handOverConsole(plan, msg, opts));
     } finally {
       if (msg.fd !== undefined) native.closeFd(msg.fd);
     }
@@ -145,8 +205,8 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
           done = true;
           break;
         }
-        // Only SECCOMP brings an fd; one on any other message is not ours to keep.
-        if (msg.fd !== undefined && msg.kind !== MSG.SECCOMP) native.closeFd(msg.fd);
+        // Only SECCOMP and CONSOLE bring an fd; one on any other message is not ours to keep.
+        if (msg.fd !== undefined && msg.kind !== MSG.SECCOMP && msg.kind !== MSG.CONSOLE) native.closeFd(msg.fd);
         switch (msg.kind) {
           case MSG.ERROR:
             // After an ABORT the child reports the wait step; the parent's own error says more.
@@ -165,18 +225,22 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
             // Our own unreaped child: its pid cannot have been reused.
             initPid = msg.value;
             initPidfd = native.pidfdOpen(initPid);
-            if (pendingSeccomp) {
-              const pending = pendingSeccomp;
-              pendingSeccomp = null;
-              await seccomp(pending);
-            }
+            for (let next = pending.shift(); next; next = pending.shift()) await withPid(next);
             break;
           case MSG.SECCOMP:
-            if (forkInit && !initPid) pendingSeccomp = msg;
-            else await seccomp(msg);
+          case MSG.HOOKS:
+            if (forkInit && !initPid) pending.push(msg);
+            else await withPid(msg);
+            break;
+          case MSG.CONSOLE:
+            await consoleMaster(msg);
             break;
           case MSG.EXEC:
             execed = true;
+            break;
+          case MSG.WAITING:
+            // The child closes the sync socket next and waits on its fifo.
+            waiting = true;
             break;
         }
       }
@@ -185,9 +249,9 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
     failure ??= e as Error;
   } finally {
     native.closeFd(spawned.syncFd);
-    if (pendingSeccomp?.fd !== undefined) native.closeFd(pendingSeccomp.fd);
+    for (const msg of pending) if (msg.fd !== undefined) native.closeFd(msg.fd);
   }
-  if (!failure && !execed) {
+  if (!failure && !execed && !waiting) {
     // EOF without EXEC or ERROR: the setup was killed (or crashed), or its
     // seccomp filter denied it the syscalls it needed to go on and to report.
     const filtered = plan.steps.some((s) => s.kind === 'SECCOMP');
@@ -209,7 +273,8 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
     native.releaseArena(spawned.arena);
     throw failure;
   }
-  // The container process exec'd: its memory is its own now.
+  // The container process exec'd, or waits in memory of its own (released
+  // at the clone already): the arena is not used any more.
   native.releaseArena(spawned.arena);
   if (initPidfd >= 0) {
     const first = await waitExit(spawned.pidfd).finally(() => native.closeFd(spawned.pidfd));
@@ -218,7 +283,5 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
       throw new StepError('clone the container init', undefined, '/linux/namespaces', 'ECHILD', 10, `the first child ended with ${JSON.stringify(first)}`);
     }
   }
-  const container = initPidfd >= 0 ? { pid: initPid, pidfd: initPidfd } : { pid: spawned.pid, pidfd: spawned.pidfd };
-  const exited = waitExit(container.pidfd).finally(() => native.closeFd(container.pidfd));
-  return { pid: container.pid, pidfd: container.pidfd, exited };
+  return initPidfd >= 0 ? containerProcess(initPid, initPidfd, waiting) : containerProcess(spawned.pid, spawned.pidfd, waiting);
 }

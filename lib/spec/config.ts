@@ -330,9 +330,6 @@ export interface Refusal {
 export const NOT_SUPPORTED_YET: readonly Refusal[] = [
   { pointer: '/mounts/*/uidMappings', feature: 'id-mapped mounts (mounts[].uidMappings)' },
   { pointer: '/mounts/*/gidMappings', feature: 'id-mapped mounts (mounts[].gidMappings)' },
-  { pointer: '/process/terminal', feature: 'process.terminal (pseudo-terminal, --console-socket)' },
-  // The spec says to ignore consoleSize unless terminal is true.
-  { pointer: '/process/consoleSize', feature: 'process.consoleSize', when: (_v, process) => process.terminal === true },
   { pointer: '/process/user/username', feature: 'process.user.username (a Windows field)' },
   { pointer: '/process/commandLine', feature: 'process.commandLine (a Windows field)' },
   { pointer: '/process/apparmorProfile', feature: 'AppArmor profiles (process.apparmorProfile)' },

@@ -262,13 +262,18 @@ t.test('unsupported fields are refused with their pointers', { skip: rootSkip },
   const cases: [(c: Config) => void, string][] = [
     [(c) => (c.linux.intelRdt = { closID: 'x' }), 'config.json /linux/intelRdt: not supported yet: Intel RDT (linux.intelRdt)'],
     [(c) => (c.hooks = { prestart: [{ path: '/bin/true' }] }), 'config.json /hooks/prestart: not supported yet: hooks'],
-    [(c) => (c.process.terminal = true), 'config.json /process/terminal: not supported yet: process.terminal (pseudo-terminal, --console-socket)'],
   ];
   for (const [edit, line] of cases) {
     const f = await fail(edit);
     failsWith(t, f.r, line);
     await nothingLeft(t, f);
   }
+});
+
+t.test('a terminal without a console socket fails in the setup, leaving nothing', { skip: rootSkip }, async (t) => {
+  const f = await fail((c) => (c.process.terminal = true));
+  failsWith(t, f.r, 'set up the console: terminal: true needs a console socket (config.json /process/terminal)');
+  await nothingLeft(t, f);
 });
 
 t.test('a config without a mount namespace is refused', { skip: rootSkip }, async (t) => {

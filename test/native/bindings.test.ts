@@ -3,7 +3,7 @@
 // driven with tiny hand-made plans. test/asan/run.sh runs this file against
 // the ASan/UBSan build of the same sources.
 import t from 'tap';
-import { execFileSync, spawn as spawnProcess } from 'node:child_process';
+import { execFileSync, spawn as spawnProcess, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -187,6 +187,37 @@ t.test('writeKernelFile', async (t) => {
   t.equal(fs.readFileSync(file, 'utf8').length, 10000);
 });
 
+t.test('flock', async (t) => {
+  const file = path.join(tempDir(), 'lock');
+  fs.writeFileSync(file, '');
+  // Two opens: flock locks belong to the open file, not to the process.
+  const a = fs.openSync(file, 'r');
+  const b = fs.openSync(file, 'r');
+  t.teardown(() => (fs.closeSync(a), fs.closeSync(b)));
+  t.equal(native.flock(a, true, false), true, 'exclusive, not waiting: granted');
+  t.equal(native.flock(b, true, false), false, 'a second exclusive lock: false, not an error');
+  t.equal(native.flock(b, false, false), false, 'nor a shared one');
+  t.equal(native.flock(a, false, true), true, 'the holder may turn it into a shared lock');
+  t.equal(native.flock(b, false, false), true, 'then a second shared lock is granted');
+  t.equal(native.flock(a, true, false), false, 'and no exclusive one while it is shared');
+  // Another process sees the lock too (flock(1), non-blocking).
+  const other = spawnSync('flock', ['-n', '-x', file, 'true']);
+  t.equal(other.status, 1, 'flock(1) -n -x fails while we hold a shared lock');
+  t.throws(() => native.flock(BAD_FD, true, false), { code: 'EBADF', errno: -9, syscall: 'flock' }, 'other errors throw');
+
+  // Waiting: another process holds it for a moment.
+  const file2 = path.join(tempDir(), 'lock');
+  fs.writeFileSync(file2, '');
+  const holder = spawnProcess('flock', ['-x', file2, 'sh', '-c', 'echo held; sleep 0.3'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+  const c = fs.openSync(file2, 'r');
+  t.teardown(() => fs.closeSync(c));
+  t.equal(native.flock(c, true, false), false, 'held elsewhere');
+  const start = Date.now();
+  t.equal(native.flock(c, true, true), true, 'waiting: granted once released');
+  t.ok(Date.now() - start >= 100, `after waiting ${Date.now() - start} ms`);
+});
+
 t.test('process and sync-socket bindings on bad input', async (t) => {
   t.throws(() => native.pidfdOpen(NO_SUCH_PID), { code: 'ESRCH', errno: -3, syscall: 'pidfd_open' });
   t.throws(() => native.pidfdOpen(-1), { code: 'EINVAL', syscall: 'pidfd_open' });
@@ -235,6 +266,10 @@ t.test('wrong argument types throw TypeErrors naming the argument', async (t) =>
     ['spawn', ['plan', 0, -1], /argument 'plan' must be a Buffer/],
     ['spawn', [encodePlan([exec(['/bin/true'])]), '0', -1], /argument 'cloneFlags' must be an integer/],
     ['spawn', [encodePlan([exec(['/bin/true'])]), 0], /argument 'cgroupFd' must be an integer/],
+    ['spawn', [encodePlan([exec(['/bin/true'])]), 0, -1, 3, 1], /argument 'ownMemory' must be a boolean/],
+    ['flock', ['0', true, true], /argument 'fd' must be an integer/],
+    ['flock', [0, 1, true], /argument 'exclusive' must be a boolean/],
+    ['flock', [0, true], /argument 'wait' must be a boolean/],
     ['releaseArena', [{}], /argument 'arena' must be a spawn arena/],
     ['releaseArena', [], /argument 'arena' must be a spawn arena/],
   ];
@@ -280,7 +315,7 @@ const STEP_KINDS: Record<StepKind, true> = {
   SYMLINK: true, MASK: true, READONLY: true, PIVOT_ROOT: true, ROOT_READONLY: true, ROOT_PROPAGATION: true,
   HOSTNAME: true, DOMAINNAME: true, WRITE_FILE: true, LOOPBACK_UP: true, RLIMIT: true, CAP_BOUNDING: true,
   SET_USER: true, CAPS: true, UMASK: true, NO_NEW_PRIVS: true, CHDIR: true, BARRIER: true, EXEC: true, FORK_INIT: true, MKDIR: true,
-  SECCOMP: true,
+  SECCOMP: true, OPEN_BARRIER: true, CHECK_EXEC: true, CONSOLE: true, SYNC_HOOKS: true,
 };
 // binding.ts's StepName must be the same set as steps.ts's StepKind.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -300,8 +335,10 @@ t.test('steps and messages tables match lib/plan', async (t) => {
   t.same(Object.keys(steps).sort(), kinds.slice().sort(), 'no step number without a kind');
   t.equal(new Set(Object.values(steps)).size, kinds.length, 'step numbers are distinct');
 
-  t.same(Object.keys(MSG).sort(), ['ABORT', 'CGROUPS', 'ERROR', 'EXEC', 'GO', 'IDMAPS', 'PID', 'READY', 'SECCOMP']);
-  t.equal(new Set(Object.values(MSG)).size, 9, 'message numbers are distinct');
+  t.same(Object.keys(MSG).sort(), ['ABORT', 'CGROUPS', 'CONSOLE', 'ERROR', 'EXEC', 'GO', 'HOOKS', 'IDMAPS', 'PID', 'READY', 'SECCOMP', 'WAITING']);
+  t.equal(new Set(Object.values(MSG)).size, 12, 'message numbers are distinct');
+  t.match(MSG, { WAITING: 10, CONSOLE: 11, HOOKS: 12 });
+  t.match(constants.steps, { OPEN_BARRIER: 31, CHECK_EXEC: 32, CONSOLE: 33, SYNC_HOOKS: 34 });
 });
 
 t.test('waitReadable', async (t) => {

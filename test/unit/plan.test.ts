@@ -132,6 +132,47 @@ t.test('run options: the barrier and preserved fds', async (t) => {
   t.notOk(kinds(plan()).includes('BARRIER'), 'run: no barrier');
 });
 
+t.test('create options: a fifo barrier, the executable checked, hooks before pivot_root', async (t) => {
+  const spec = parseConfig(defaultSpec({ cgroupNamespace: false }) as Raw);
+  const fifo = buildPlan(spec, { bundle, host: ROOT_HOST, barrierFifo: '/run/ociish/c1/exec.fifo' });
+  t.match(fifo.steps[0], { kind: 'OPEN_BARRIER', path: '/run/ociish/c1/exec.fifo', origin: '' }, 'the fifo is opened first (a host path)');
+  t.same(kinds(fifo).filter((k) => k === 'OPEN_BARRIER'), ['OPEN_BARRIER'], 'once');
+  t.same(kinds(fifo).slice(-4), ['NO_NEW_PRIVS', 'CHECK_EXEC', 'BARRIER', 'EXEC'], 'the executable is checked last before the barrier');
+  t.match(only(fifo, 'CHECK_EXEC'), [{ file: 'sh', pathDirs: ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'], origin: '/process/args' }]);
+  const byPath = buildPlan(parseConfig({ ...(defaultSpec({ cgroupNamespace: false }) as Raw), process: { ...(defaultSpec({ cgroupNamespace: false }) as Raw).process, args: ['/bin/sh'] } }), { bundle, host: ROOT_HOST, barrier: true });
+  t.match(only(byPath, 'CHECK_EXEC'), [{ file: '/bin/sh', pathDirs: null }], 'barrier alone checks too; a path is not looked up');
+  t.same(only(buildPlan(spec, { bundle, host: ROOT_HOST }), 'CHECK_EXEC'), [], 'run: no check (EXEC reports its own error)');
+  t.notOk(kinds(buildPlan(spec, { bundle, host: ROOT_HOST, barrier: true })).includes('OPEN_BARRIER'), 'barrier without a fifo: the socket handshake');
+
+  const hooks = kinds(buildPlan(spec, { bundle, host: ROOT_HOST, hooks: true }));
+  t.equal(hooks[hooks.indexOf('PIVOT_ROOT') - 1], 'SYNC_HOOKS', 'SYNC_HOOKS right before PIVOT_ROOT');
+  t.same(hooks.filter((k) => k === 'SYNC_HOOKS'), ['SYNC_HOOKS'], 'once');
+  t.notOk(kinds(buildPlan(spec, { bundle, host: ROOT_HOST })).includes('SYNC_HOOKS'), 'no hooks, no step');
+});
+
+t.test('terminal: CONSOLE after pivot_root and before the process steps, with consoleSize', async (t) => {
+  const p = plan((c) => {
+    c.process.terminal = true;
+    c.process.consoleSize = { height: 24, width: 80 };
+  });
+  const k = kinds(p);
+  const i = k.indexOf('CONSOLE');
+  t.ok(i > k.indexOf('PIVOT_ROOT'), 'after pivot_root (the container\'s devpts)');
+  t.ok(i < k.indexOf('RLIMIT') && i < k.indexOf('SET_USER') && i < k.indexOf('CAP_BOUNDING'), 'before the process steps, as root');
+  t.match(only(p, 'CONSOLE'), [{ size: { rows: 24, cols: 80 }, origin: '/process/terminal' }], 'height is rows, width is cols');
+  t.match(only(plan((c) => (c.process.terminal = true)), 'CONSOLE'), [{ size: null }], 'no consoleSize: no size');
+  t.same(only(plan((c) => ((c.process.terminal = false), (c.process.consoleSize = { height: 1, width: 1 }))), 'CONSOLE'), [], 'terminal false: no console');
+});
+
+t.test('seccomp with no_new_privs and a barrier: the executable is checked before the filter', async (t) => {
+  const seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['faccessat2'], action: 'SCMP_ACT_ERRNO' }] };
+  const raw = defaultSpec({ cgroupNamespace: false }) as Raw;
+  raw.linux.seccomp = seccomp;
+  raw.process.noNewPrivileges = true;
+  const p = buildPlan(parseConfig(raw), { bundle, host: ROOT_HOST, barrierFifo: '/run/x.fifo' });
+  t.same(kinds(p).slice(-5), ['NO_NEW_PRIVS', 'CHECK_EXEC', 'SECCOMP', 'BARRIER', 'EXEC']);
+});
+
 t.test('ROOT_READONLY only when root.readonly', async (t) => {
   t.ok(kinds(plan()).includes('ROOT_READONLY'));
   t.notOk(kinds(plan((c) => (c.root.readonly = false))).includes('ROOT_READONLY'), 'readonly false');
@@ -447,7 +488,7 @@ function expectedLayout(s: Step): { ints: Int[]; groups: string[][] } {
     case 'CAPS': return { ints: [s.effective, s.permitted, s.inheritable, s.ambient], groups: [] };
     case 'UMASK': return { ints: [s.mask], groups: [] };
     case 'CHDIR': return { ints: [s.soft], groups: [[s.path]] };
-    // steps_process.cc step_exec: ints[preserved fds, lookup], groups[args, env, path dirs]
+    // steps_exec.cc step_exec: ints[preserved fds, lookup], groups[args, env, path dirs]
     case 'EXEC': return { ints: [s.preservedFds, s.pathDirs !== null], groups: [s.args, s.env, s.pathDirs ?? []] };
     case 'SYNC_IDMAPS':
     case 'SYNC_CGROUPS':
@@ -456,7 +497,14 @@ function expectedLayout(s: Step): { ints: Int[]; groups: string[][] } {
     case 'LOOPBACK_UP':
     case 'NO_NEW_PRIVS':
     case 'BARRIER':
+    case 'SYNC_HOOKS':
     case 'FORK_INIT': return { ints: [], groups: [] };
+    // steps_barrier.cc step_open_barrier: strs[path]
+    case 'OPEN_BARRIER': return { ints: [], groups: [[s.path]] };
+    // steps_exec.cc step_check_exec: ints[lookup], groups[[file], path dirs]
+    case 'CHECK_EXEC': return { ints: [s.pathDirs !== null], groups: [[s.file], s.pathDirs ?? []] };
+    // steps_console.cc step_console: ints[set size, rows, cols]
+    case 'CONSOLE': return { ints: [s.size !== null, s.size?.rows ?? 0, s.size?.cols ?? 0], groups: [] };
     // steps_seccomp.cc: ints[flags, listener], then one sock_filter per slot, bytes as is
     case 'SECCOMP': {
       const insns: bigint[] = [];
@@ -531,6 +579,12 @@ t.test('encodePlan: the bytes decode back to the steps', async (t) => {
         program: Buffer.from([0x20, 0, 0, 0, 4, 0, 0, 0, 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]),
       },
       { kind: 'SECCOMP', flags: 0, listener: false, program: Buffer.alloc(0), origin: '/linux/seccomp' },
+      { kind: 'OPEN_BARRIER', path: '/run/ociish/c1/exec.fifo', origin: '' },
+      { kind: 'CHECK_EXEC', file: 'sh', pathDirs: ['', '/usr/bin'], origin: '/process/args' },
+      { kind: 'CHECK_EXEC', file: '/bin/sh', pathDirs: null, origin: '/process/args' },
+      { kind: 'CONSOLE', size: { rows: 65535, cols: 80 }, origin: '/process/terminal' },
+      { kind: 'CONSOLE', size: null, origin: '/process/terminal' },
+      { kind: 'SYNC_HOOKS', origin: '/hooks' },
     ];
     const covered = new Set(all.map((s) => s.kind));
     t.same([...covered].sort(), Object.keys(constants.steps).sort(), 'every kind is covered');

@@ -165,7 +165,6 @@ t.test('bad inputs give the pointer of the first bad value and a reason', async 
 
 t.test('unsupported fields are refused with their pointer, in document order', async (tt) => {
   const cases: [string, (c: Raw) => void, string, string][] = [
-    ['terminal', (c) => (c.process.terminal = true), '/process/terminal', 'process.terminal (pseudo-terminal, --console-socket)'],
     ['username', (c) => (c.process.user.username = 'root'), '/process/user/username', 'process.user.username (a Windows field)'],
     ['commandLine', (c) => (c.process.commandLine = 'sh'), '/process/commandLine', 'process.commandLine (a Windows field)'],
     ['apparmorProfile', (c) => (c.process.apparmorProfile = 'docker-default'), '/process/apparmorProfile', 'AppArmor profiles (process.apparmorProfile)'],
@@ -190,9 +189,9 @@ t.test('unsupported fields are refused with their pointer, in document order', a
     ['netDevices', (c) => (c.linux.netDevices = { eth0: { name: 'eth1' } }), '/linux/netDevices', 'network devices (linux.netDevices)'],
     ['memoryPolicy', (c) => (c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }), '/linux/memoryPolicy', 'NUMA memory policy (linux.memoryPolicy)'],
     // Table order, not file order: /process comes before /linux.
-    ['two refusals', (c) => ((c.linux.intelRdt = {}), (c.process.terminal = true)), '/process/terminal', 'process.terminal (pseudo-terminal, --console-socket)'],
+    ['two refusals', (c) => ((c.linux.intelRdt = {}), (c.process.apparmorProfile = 'docker-default')), '/process/apparmorProfile', 'AppArmor profiles (process.apparmorProfile)'],
     // Validity first: an invalid config is reported as invalid even when it also uses an unsupported field.
-    ['invalid and refused', (c) => ((c.process.terminal = true), (c.process.cwd = 'x')), '/process/cwd', ''],
+    ['invalid and refused', (c) => ((c.process.apparmorProfile = 'docker-default'), (c.process.cwd = 'x')), '/process/cwd', ''],
   ];
   for (const [name, mutate, pointer, feature] of cases) {
     tt.test(name, async (ct) => {
@@ -204,7 +203,6 @@ t.test('unsupported fields are refused with their pointer, in document order', a
 
   tt.test('every row of the table is exercised above', async (ct) => {
     const covered = new Set(cases.map(([, , pointer]) => pointer.replace(/^\/mounts\/\d+\//, '/mounts/*/').replace(/^\/hooks\/\w+$/, '/hooks/*')));
-    covered.add('/process/consoleSize'); // tested below: only with terminal true
     covered.add('/linux/gidMappings'); // same rule as /linux/uidMappings
     for (const row of NOT_SUPPORTED_YET) ct.ok(covered.has(row.pointer), row.pointer);
   });
@@ -230,12 +228,14 @@ t.test('values that ask for nothing are accepted', async (tt) => {
   tt.doesNotThrow(() => parseConfig(joined));
 });
 
-t.test('consoleSize is refused once terminal is true and its row stays', async (tt) => {
-  // With the terminal row in place terminal wins; the consoleSize row alone must still fire.
-  const row = NOT_SUPPORTED_YET.find((r) => r.pointer === '/process/consoleSize');
-  tt.ok(row?.when?.({ height: 1, width: 1 }, { terminal: true }));
-  tt.notOk(row?.when?.({ height: 1, width: 1 }, { terminal: false }));
-  tt.notOk(row?.when?.({ height: 1, width: 1 }, {}));
+t.test('terminal and consoleSize are accepted', async (tt) => {
+  const config = base();
+  config.process.terminal = true;
+  config.process.consoleSize = { height: 50, width: 132 };
+  const spec = parseConfig(config);
+  tt.equal(spec.process?.terminal, true);
+  tt.same(spec.process?.consoleSize, { height: 50, width: 132 });
+  tt.notOk(NOT_SUPPORTED_YET.some((r) => r.pointer.startsWith('/process/terminal') || r.pointer.startsWith('/process/consoleSize')), 'no row refuses them');
 });
 
 t.test('the result is typed and exact: unknown properties are left out', async (tt) => {
@@ -328,15 +328,16 @@ t.test('podman exec process file', async (tt) => {
   tt.equal(process.capabilities?.bounding?.length, 14);
 
   // Pointers are relative to the process file.
-  const terminal = { ...fixture('podman-exec-process.json'), terminal: true };
-  rejects(tt, () => parseProcess(terminal), '/terminal', 'not supported yet: process.terminal (pseudo-terminal, --console-socket)');
+  const apparmor = { ...fixture('podman-exec-process.json'), apparmorProfile: 'docker-default' };
+  rejects(tt, () => parseProcess(apparmor), '/apparmorProfile', 'not supported yet: AppArmor profiles (process.apparmorProfile)');
+  tt.equal(parseProcess({ ...fixture('podman-exec-process.json'), terminal: true }).terminal, true, 'a terminal is accepted');
   const badCwd = { ...fixture('podman-exec-process.json'), cwd: 'tmp' };
   rejects(tt, () => parseProcess(badCwd), '/cwd', 'must be an absolute path');
 });
 
-t.test('runc spec: refused for its terminal, valid without it', async (tt) => {
+t.test('runc spec: valid, terminal included', async (tt) => {
   const config = fixture('runc-spec.json');
-  rejects(tt, () => parseConfig(config), '/process/terminal', 'not supported yet: process.terminal (pseudo-terminal, --console-socket)');
+  tt.equal(parseConfig(config).process?.terminal, true, 'runc spec asks for a terminal');
   config.process.terminal = false;
   const spec = parseConfig(config);
   tt.same(
