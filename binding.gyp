@@ -14,6 +14,7 @@
         "csrc/spawn.cc",
         "csrc/bpf.cc",
         "csrc/unix-socket.cc",
+        "csrc/seccomp-probe.cc",
         "csrc/child/clone3.cc",
         "csrc/child/interp.cc",
         "csrc/child/fs.cc",

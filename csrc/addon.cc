@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ociish::InitSpawn(env, exports);
   ociish::InitBpf(env, exports);
   ociish::InitUnixSocket(env, exports);
+  ociish::InitSeccompProbe(env, exports);
   return exports;
 }
 }  // namespace

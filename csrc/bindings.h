@@ -13,4 +13,5 @@ void InitProc(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitBpf(Napi::Env env, Napi::Object exports);
 void InitUnixSocket(Napi::Env env, Napi::Object exports);
+void InitSeccompProbe(Napi::Env env, Napi::Object exports);
 }  // namespace ociish

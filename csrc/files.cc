@@ -1,9 +1,10 @@
 // cgroup and /proc file writes: one write(2) of the whole
 // value, as the kernel parses each write separately, with the errno the
 // kernel gave (EINVAL, EBUSY, ...) instead of a generic stream error.
-// flock(2) for the state directory's lock, which Node does not offer.
+// flock(2) and mkfifo(3) for the state directory, which Node does not offer.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bindings.h"
@@ -46,11 +47,20 @@ Napi::Value Flock(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
+// The exec fifo a created container's init waits on (Node has no mkfifo).
+Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+  std::string path = StringArg(info, 0, "path");
+  mode_t mode = (mode_t)IntArg(info, 1, "mode");
+  if (mkfifo(path.c_str(), mode) < 0) ThrowErrno(info.Env(), "mkfifo", path.c_str());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void InitFiles(Napi::Env env, Napi::Object exports) {
   exports.Set("writeKernelFile", Napi::Function::New(env, WriteKernelFile, "writeKernelFile"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
 }
 
 }  // namespace ociish

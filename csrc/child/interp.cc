@@ -164,6 +164,11 @@ int run_plan(void* context) {
     drop_runtime_memory(c);
   }
   sys(SYS_close, c->parent_sync_fd);
+  // Every other fd of the runtime's (state-dir locks, sockets, libuv's) is
+  // closed now, not at execve: a child may wait at the barrier for long,
+  // and a lock it held would stall every command on the container.
+  if (c->sync_fd > c->min_fd) sys(SYS_close_range, c->min_fd, c->sync_fd - 1, 0);
+  sys(SYS_close_range, c->sync_fd + 1, ~0u, 0);
   reset_signals();
   sys(SYS_umask, 0);  // device and file modes exactly as asked; UMASK sets the process's
   // Under CLONE_VM, not dumpable while it shares the runtime's memory:

@@ -17,7 +17,7 @@ import { hostCgroupLayout, type CgroupLayout } from './hierarchies';
 import { kernelIO, type CgroupIO } from './io';
 import { containerCgroupDirs, type ContainerCgroupDir } from './paths';
 import { controllerHierarchies, placeResources } from './placement';
-import { readStats, type CgroupStats } from './stats';
+import { keyValues, readStats, type CgroupStats } from './stats';
 
 /** How long remove() waits for the last processes to leave before giving up. */
 const REMOVE_TIMEOUT_MS = 5000;
@@ -339,6 +339,14 @@ export class Cgroup {
   /** Resource usage, in the shape of runc's `events --stats`. */
   stats(): CgroupStats {
     return readStats((c) => this.dirOf(c), this.io);
+  }
+
+  /** How many processes the OOM killer has killed in the container (v2 memory.events, v1 memory.oom_control); 0 without a memory controller. */
+  oomKills(): number {
+    const d = this.dirOf('memory');
+    if (!d) return 0;
+    const file = d.hierarchy.version === 2 ? 'memory.events' : 'memory.oom_control';
+    return keyValues(this.io.read(path.join(d.dir, file)))['oom_kill'] ?? 0;
   }
 
   /** Applies part of linux.resources to a live container (`update`). */

@@ -69,3 +69,33 @@ export function parseGlobal(argv: string[]): GlobalArgs {
   out.rest = argv.slice(i + 1);
   return out;
 }
+
+/**
+ * A command's flags (each gets -h/--help) and its positional arguments,
+ * between `min` and `max` of them; null once the help has been printed.
+ */
+export function parseVerb<O extends OptionSpec>(
+  out: (text: string) => void,
+  command: string,
+  help: string,
+  args: string[],
+  options: O,
+  count: { min: number; max: number; what: string },
+): ParsedCommand<O> | null {
+  const parsed = parseCommand(command, args, { ...options, help: { type: 'boolean', short: 'h' } });
+  if ((parsed.values as { help?: boolean }).help) {
+    out(help);
+    return null;
+  }
+  const n = parsed.positionals.length;
+  if (n < count.min || n > count.max) throw new UsageError(`${command}: expects ${count.what} (see ociish ${command} --help)`);
+  return parsed;
+}
+
+/** A --preserve-fds style count. */
+export function wholeNumber(command: string, flag: string, value: string | undefined): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new UsageError(`${command}: ${flag} must be a whole number`);
+  return n;
+}

@@ -13,11 +13,21 @@ const HELP = `Usage: ociish [global options] <command> [options] [arguments]
 A low-level OCI container runtime, runc-compatible.
 
 Commands:
-  run      create and start a container, wait for it, remove it
-  spec     write a default config.json
-
-Not implemented yet (each says so when called): create, start, state, kill,
-delete, exec, list, ps, pause, resume, update, events, features.
+  create    create a container, its process waiting before execve for start
+  start     start a created container
+  run       create and start a container (and wait for it, then remove it)
+  state     print a container's state as JSON
+  kill      send a signal to a container's process (or all of them)
+  delete    remove a stopped container (--force: any container)
+  exec      run another process in a container
+  list      list the containers
+  ps        list the processes of a container
+  pause     freeze a container's processes
+  resume    thaw a paused container
+  update    change a container's resource limits
+  events    print a container's resource usage and OOM events
+  features  print what this runtime supports (features JSON)
+  spec      write a default config.json
 
 Global options:
   --root DIR            state directory (default: ${DEFAULT_ROOT})
@@ -31,13 +41,26 @@ Global options:
 Run 'ociish <command> --help' for a command's options.
 `;
 
-const LATER = new Set(['create', 'start', 'state', 'kill', 'delete', 'exec', 'list', 'ps', 'pause', 'resume', 'update', 'events', 'features', 'checkpoint', 'restore']);
+const LATER = new Set(['checkpoint', 'restore']);
 
 type Command = (ctx: CommandContext, args: string[]) => Promise<number>;
 
 // Loaded on demand: the CLI's start time is part of every container start.
 const COMMANDS: Record<string, () => Command> = {
+  create: () => require('./commands/create').create,
+  start: () => require('./commands/start').start,
   run: () => require('./commands/run').run,
+  state: () => require('./commands/state').state,
+  kill: () => require('./commands/kill').kill,
+  delete: () => require('./commands/delete').del,
+  exec: () => require('./commands/exec').exec,
+  list: () => require('./commands/list').list,
+  ps: () => require('./commands/ps').ps,
+  pause: () => require('./commands/pause').pause,
+  resume: () => require('./commands/pause').resume,
+  update: () => require('./commands/update').update,
+  events: () => require('./commands/events').events,
+  features: () => require('./commands/features').features,
   spec: () => require('./commands/spec').spec,
 };
 

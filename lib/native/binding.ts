@@ -92,6 +92,13 @@ export interface NativeBinding {
    */
   sendToUnixSocket(path: string, data: Buffer, fds: number[]): void;
 
+  /** mkfifo(3) at `path` with `mode` (the umask applies). */
+  mkfifo(path: string, mode: number): void;
+  /** Whether the kernel's seccomp has this SECCOMP_RET_* action (SECCOMP_GET_ACTION_AVAIL). */
+  seccompActionAvailable(action: number): boolean;
+  /** Whether the kernel knows this SECCOMP_FILTER_FLAG_* (probed without loading anything). */
+  seccompFlagSupported(flag: number): boolean;
+
   /** The name and text of an errno (positive), as the native errors give them. */
   errnoText(errno: number): { code: string; message: string };
 

@@ -136,3 +136,9 @@ export function rootfsPropagationFlags(value: string): number {
   if (flags === undefined) throw new ConfigError('/linux/rootfsPropagation', `unknown propagation "${value}"`);
   return flags;
 }
+
+/** Every option the table knows (for `features`); tmpcopyup and idmap are refused, so they are not listed. */
+export function knownMountOptions(): string[] {
+  const recursive = Object.keys(ATTRS).map((o) => `r${o}`).filter((o) => !(o in FLAGS));
+  return [...new Set(['bind', 'rbind', ...Object.keys(FLAGS), ...Object.keys(PROPAGATION), ...recursive])].sort();
+}

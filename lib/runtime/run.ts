@@ -1,13 +1,15 @@
 // run: create and start a container in the foreground, wait for it, and
 // remove everything it had. The caller's stdio goes to the container as is.
 import * as path from 'node:path';
+import { ConfigError } from '../errors';
 import { native, type ExitStatus } from '../native';
 import { Cgroup, delegationOwner, deviceRules } from '../cgroups';
 import { buildPlan, type Plan } from '../plan';
 import type { Spec } from '../spec';
 import { deliverListener } from '../seccomp';
 import { spawnContainer, type ContainerProcess, type SpawnOptions } from './child';
-import { DEFAULT_ROOT, OCI_VERSION, StateDir } from './state';
+import { sendConsole } from './console';
+import { DEFAULT_ROOT, OCI_VERSION, processStat, StateDir, type StoredState } from './state';
 
 export interface RunOptions {
   id: string;
@@ -21,6 +23,10 @@ export interface RunOptions {
   onWarning?: (message: string) => void;
   /** Called once the container process runs (e.g. to forward signals to it). */
   onStart?: (container: ContainerProcess) => void;
+  /** With process.terminal: where the pty master goes (SCM_RIGHTS), as runc's --console-socket. */
+  consoleSocket?: string;
+  /** Keep the stopped container (state and cgroup) for a later `delete`, as runc's run --keep. */
+  keep?: boolean;
 }
 
 /** The exit code a shell would report: the status, or 128 + the signal. */
@@ -30,13 +36,32 @@ export function exitCode(status: ExitStatus): number {
 
 export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
   const bundle = path.resolve(opts.bundle);
+  if (opts.spec.process?.terminal && !opts.consoleSocket) {
+    throw new ConfigError('/process/terminal', 'ociish run cannot attach a terminal yet: give --console-socket, or set terminal to false');
+  }
   const cgroup = Cgroup.forContainer(opts.spec, opts.id);
   const resources = opts.spec.linux?.resources ?? {};
   cgroup.check(resources);
   const plan = buildPlan(opts.spec, { bundle, preservedFds: opts.preservedFds ?? 0, cgroup: cgroup.planJoin(), seccompCacheDir: opts.seccompCacheDir });
   for (const w of plan.warnings) opts.onWarning?.(w);
   const state = StateDir.claim(opts.root ?? DEFAULT_ROOT, opts.id);
+  const stored: StoredState = {
+    ociVersion: OCI_VERSION,
+    id: opts.id,
+    status: 'creating',
+    pid: 0,
+    pidStartTime: '',
+    bundle,
+    rootfs: path.resolve(bundle, opts.spec.root?.path ?? ''),
+    created: new Date().toISOString(),
+    owner: '',
+    annotations: opts.spec.annotations ?? {},
+    config: opts.spec,
+    detached: false,
+  };
+  let kept = false;
   try {
+    state.write(stored);
     cgroup.create();
     try {
       cgroup.apply(resources, deviceRules(opts.spec));
@@ -45,20 +70,14 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
       const seccomp = opts.spec.linux?.seccomp;
       const container = await spawnInCgroup(plan, cgroup, {
         onSeccompListener: (fd, pid) =>
-          deliverListener(seccomp!, fd, { ociVersion: OCI_VERSION, id: opts.id, pid, bundle, annotations: opts.spec.annotations ?? {} }),
+          deliverListener(seccomp!, fd, { ociVersion: OCI_VERSION, id: opts.id, pid, bundle, annotations: stored.annotations }),
+        onConsole: (fd, ptsIndex) => sendConsole(opts.consoleSocket!, fd, ptsIndex),
       });
       try {
-        state.write({
-          ociVersion: OCI_VERSION,
-          id: opts.id,
-          status: 'running',
-          pid: container.pid,
-          bundle,
-          annotations: opts.spec.annotations ?? {},
-          rootfs: path.resolve(bundle, opts.spec.root?.path ?? ''),
-          created: new Date().toISOString(),
-          owner: '',
-        });
+        Object.assign(stored, { status: 'running', pid: container.pid, pidStartTime: processStat(container.pid)?.startTime ?? '' });
+        state.write(stored);
+        // Other commands (state, kill, exec) may act on the container while it runs.
+        state.unlock();
         opts.onStart?.(container);
       } catch (e) {
         // Nobody would watch the container: end it before reporting.
@@ -66,12 +85,17 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
         await container.exited;
         throw e;
       }
-      return await container.exited;
+      const status = await container.exited;
+      if (opts.keep) {
+        state.write({ ...stored, status: 'stopped', detached: true });
+        kept = true;
+      }
+      return status;
     } finally {
-      await destroyQuietly(cgroup, opts.onWarning);
+      if (!kept) await destroyQuietly(cgroup, opts.onWarning);
     }
   } finally {
-    removeQuietly(state, opts.onWarning);
+    if (!kept) removeQuietly(state, opts.onWarning);
   }
 }
 

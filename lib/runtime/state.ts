@@ -1,26 +1,41 @@
 // Container state under the runtime root (--root, default /run/ociish): one
-// directory per container holding state.json, written atomically. Creating
-// the directory claims the id, so two commands cannot make the same container.
+// directory per container holding state.json (written atomically) and, while
+// the container waits for `start`, the exec fifo its init blocks on.
+// Creating the directory claims the id, so two commands cannot make the same
+// container; an flock on the directory serialises the commands that change it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ContainerStateError } from '../errors';
+import { native } from '../native';
+import type { Spec } from '../spec';
 
 export const DEFAULT_ROOT = '/run/ociish';
 export const OCI_VERSION = '1.3.0';
 
-export type Status = 'creating' | 'created' | 'running' | 'stopped';
+/** The spec's statuses, plus runc's "paused". */
+export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
 
-/** The runtime spec's state, plus runc's extra fields. */
+/** The runtime spec's state, plus runc's extra fields: what `state` prints. */
 export interface State {
   ociVersion: string;
   id: string;
   status: Status;
   pid: number;
   bundle: string;
-  annotations: Record<string, string>;
   rootfs: string;
   created: string;
   owner: string;
+  annotations: Record<string, string>;
+}
+
+/** What state.json holds: the state as last written, and what later commands need. */
+export interface StoredState extends State {
+  /** The init's start time (field 22 of /proc/PID/stat): a pid reused by another process does not match. */
+  pidStartTime: string;
+  /** The validated config the container was made from (hooks, namespaces, cgroup, process for exec). */
+  config: Spec;
+  /** The container lives on after the command that made it: its state dir stays until `delete`. */
+  detached: boolean;
 }
 
 const ID = /^[\w+\-.]+$/;
@@ -34,41 +49,143 @@ export function checkId(id: string): void {
   if (!ID.test(id) || id === '.' || id === '..') throw new ContainerStateError(id, 'invalid container id (letters, digits, "_", "+", "-" and "." only)');
 }
 
+function errnoCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException).code;
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks since boot) and the state letter; undefined if there is no such process. */
+export function processStat(pid: number): { startTime: string; state: string } | undefined {
+  if (!(pid > 0)) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // The command name may hold spaces and parentheses: fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0]!, startTime: fields[19]! };
+}
+
 export class StateDir {
   readonly dir: string;
+  private lockFd = -1;
   private constructor(readonly root: string, readonly id: string) {
     this.dir = path.join(root, id);
   }
 
-  /** Claims the id: fails if a container with this id exists. */
+  /** Claims the id: fails if a container with this id exists. The directory is locked until unlock(). */
   static claim(root: string, id: string): StateDir {
     checkId(id);
     fs.mkdirSync(root, { recursive: true, mode: 0o711 });
     try {
       fs.mkdirSync(path.join(root, id), { mode: 0o711 });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new ContainerStateError(id, 'already exists');
+      if (errnoCode(e) === 'EEXIST') throw new ContainerStateError(id, 'already exists');
       throw e;
     }
-    return new StateDir(root, id);
+    const state = new StateDir(root, id);
+    state.lock();
+    return state;
   }
 
-  write(state: State): void {
-    const file = path.join(this.dir, 'state.json');
-    const tmp = `${file}.tmp`;
+  /** An existing container's directory, locked (waiting for another command to finish with it). */
+  static open(root: string, id: string): StateDir {
+    checkId(id);
+    const state = new StateDir(root, id);
+    try {
+      state.lock();
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') throw new ContainerStateError(id, 'does not exist');
+      throw e;
+    }
+    // It may have been deleted while we waited for the lock.
+    if (!fs.existsSync(state.stateFile)) {
+      state.unlock();
+      throw new ContainerStateError(id, 'does not exist');
+    }
+    return state;
+  }
+
+  /** The ids under a root (directories holding a state.json), sorted. */
+  static ids(root: string): string[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(root);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return [];
+      throw e;
+    }
+    return names.filter((n) => ID.test(n) && fs.existsSync(path.join(root, n, 'state.json'))).sort();
+  }
+
+  get stateFile(): string {
+    return path.join(this.dir, 'state.json');
+  }
+
+  /** The fifo the init blocks on until `start` writes a byte to it. */
+  get execFifo(): string {
+    return path.join(this.dir, 'exec.fifo');
+  }
+
+  private lock(): void {
+    this.lockFd = fs.openSync(this.dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    try {
+      native.flock(this.lockFd, true, true);
+    } catch (e) {
+      fs.closeSync(this.lockFd);
+      this.lockFd = -1;
+      throw e;
+    }
+  }
+
+  unlock(): void {
+    if (this.lockFd < 0) return;
+    fs.closeSync(this.lockFd);
+    this.lockFd = -1;
+  }
+
+  read(): StoredState {
+    try {
+      return JSON.parse(fs.readFileSync(this.stateFile, 'utf8')) as StoredState;
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') throw new ContainerStateError(this.id, 'does not exist');
+      throw new ContainerStateError(this.id, `cannot read ${this.stateFile}: ${(e as Error).message}`);
+    }
+  }
+
+  write(state: StoredState): void {
+    const tmp = `${this.stateFile}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(state));
-    fs.renameSync(tmp, file);
+    fs.renameSync(tmp, this.stateFile);
   }
 
-  /** Removes state.json and the directory (fs.rmSync's recursive walk costs ~5 ms). */
+  /** Removes what the directory holds and the directory itself (fs.rmSync's recursive walk costs ~5 ms). */
   remove(): void {
-    for (const name of ['state.json', 'state.json.tmp']) {
+    for (const name of ['state.json', 'state.json.tmp', 'exec.fifo']) {
       try {
         fs.unlinkSync(path.join(this.dir, name));
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        if (errnoCode(e) !== 'ENOENT') throw e;
       }
     }
     fs.rmdirSync(this.dir);
+    this.unlock();
   }
+}
+
+/** The state as it is now: a dead or reused pid is stopped; a waiting init is created; a frozen cgroup is paused. */
+export function liveStatus(stored: StoredState, frozen: () => boolean, dir: StateDir): Status {
+  if (stored.status === 'creating' && !stored.pid) return 'creating';
+  if (stored.status === 'stopped') return 'stopped';
+  const stat = processStat(stored.pid);
+  if (!stat || stat.startTime !== stored.pidStartTime || stat.state === 'Z' || stat.state === 'X') return 'stopped';
+  if (fs.existsSync(dir.execFifo)) return 'created';
+  return frozen() ? 'paused' : 'running';
+}
+
+/** What `state` prints: the spec's fields and runc's extras; a stopped container shows pid 0, as runc's does. */
+export function publicState(stored: StoredState, status: Status): State {
+  const { ociVersion, id, bundle, rootfs, created, owner, annotations } = stored;
+  return { ociVersion, id, pid: status === 'stopped' ? 0 : stored.pid, status, bundle, rootfs, created, owner, annotations };
 }

@@ -51,3 +51,9 @@ export function filterArches(seccomp: Pick<LinuxSeccomp, 'architectures'>, host:
   const listed = new Set(seccomp.architectures ?? []);
   return [NATIVE[host], ...Object.entries(compat).filter(([name]) => listed.has(name as SeccompArch)).map(([, arch]) => arch)];
 }
+
+/** The profile architectures that have rules on this host (for `features`). */
+export function hostArches(host: HostFamily): SeccompArch[] {
+  const native: SeccompArch = host === 'x86_64' ? 'SCMP_ARCH_X86_64' : 'SCMP_ARCH_AARCH64';
+  return [native, ...(Object.keys(COMPAT[host]) as SeccompArch[])];
+}

@@ -7,3 +7,4 @@ export { hostFamily } from './arches';
 export type { HostFamily } from './arches';
 export { deliverListener } from './notify';
 export type { ListenerState } from './notify';
+export { seccompFeatures, type SeccompFeatures } from './features';

@@ -362,10 +362,10 @@ t.test('run: invalid ids are refused before anything runs', { skip: rootSkip }, 
   t.same(leftoverState(), before, 'no state dir made');
   const none = ociish(['run', '--bundle', bundle]);
   t.equal(none.status, 1);
-  t.equal(none.stderr, 'ociish: run: expects exactly one container id\n');
+  t.equal(none.stderr, 'ociish: run: expects one container id (see ociish run --help)\n');
   const two = ociish(['run', '--bundle', bundle, 'a', 'b']);
   t.equal(two.status, 1);
-  t.equal(two.stderr, 'ociish: run: expects exactly one container id\n');
+  t.equal(two.stderr, 'ociish: run: expects one container id (see ociish run --help)\n');
   const flag = ociish(['run', '--frobnicate', '--bundle', bundle, 'x']);
   t.equal(flag.status, 1);
   t.match(flag.stderr, /^ociish: run: Unknown option '--frobnicate'.*\n$/);
@@ -476,16 +476,27 @@ t.test('--version and -v', async (t) => {
   }
 });
 
-t.test('unknown and not-yet-implemented commands', async (t) => {
+t.test('unknown and not-yet-implemented commands; --help for every command', async (t) => {
   const unknown = ociish(['frobnicate', 'x']);
   t.equal(unknown.status, 1);
   t.equal(unknown.stdout, '');
   t.equal(unknown.stderr, 'ociish: unknown command "frobnicate" (see ociish --help)\n');
-  for (const cmd of ['create', 'start', 'state', 'kill', 'delete', 'exec', 'list', 'ps', 'pause', 'resume', 'update', 'events', 'features']) {
+  for (const cmd of ['checkpoint', 'restore']) {
     const r = ociish([cmd, 'some-id']);
     t.equal(r.status, 1, `${cmd} exits 1`);
     t.equal(r.stdout, '', `${cmd}: nothing on stdout`);
     t.equal(r.stderr, `ociish: ${cmd}: not implemented yet\n`);
+  }
+  const commands = ['create', 'start', 'run', 'state', 'kill', 'delete', 'exec', 'list', 'ps', 'pause', 'resume', 'update', 'events', 'features', 'spec'];
+  const help = ociish(['--help']).stdout;
+  for (const cmd of commands) {
+    t.match(help, new RegExp(`^  ${cmd} `, 'm'), `ociish --help lists ${cmd}`);
+    for (const flag of ['--help', '-h']) {
+      const r = ociish([cmd, flag]);
+      t.equal(r.status, 0, `${cmd} ${flag} exits 0`);
+      t.match(r.stdout, new RegExp(`^Usage: ociish ${cmd}( |\n)`), `${cmd} ${flag} prints its usage`);
+      t.equal(r.stderr, '', `${cmd} ${flag}: nothing on stderr`);
+    }
   }
   const flag = ociish(['--frob', 'run']);
   t.equal(flag.status, 1);

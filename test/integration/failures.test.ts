@@ -270,9 +270,9 @@ t.test('unsupported fields are refused with their pointers', { skip: rootSkip },
   }
 });
 
-t.test('a terminal without a console socket fails in the setup, leaving nothing', { skip: rootSkip }, async (t) => {
+t.test('a terminal without a console socket is refused, leaving nothing', { skip: rootSkip }, async (t) => {
   const f = await fail((c) => (c.process.terminal = true));
-  failsWith(t, f.r, 'set up the console: terminal: true needs a console socket (config.json /process/terminal)');
+  failsWith(t, f.r, 'config.json /process/terminal: ociish run cannot attach a terminal yet: give --console-socket, or set terminal to false');
   await nothingLeft(t, f);
 });
 

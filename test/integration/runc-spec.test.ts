@@ -87,7 +87,7 @@ t.test('runc spec: its terminal needs a console socket, then runs', { skip: root
   const asIs = ociish(['run', '--bundle', dir, uniqueId('runcspec')]);
   t.equal(asIs.status, 1);
   t.equal(asIs.stdout, '');
-  t.match(asIs.stderr, /(^|\n)ociish: set up the console: terminal: true needs a console socket \(config\.json \/process\/terminal\)\n$/);
+  t.match(asIs.stderr, /(^|\n)ociish: config\.json \/process\/terminal: ociish run cannot attach a terminal yet: give --console-socket, or set terminal to false\n$/);
 
   // 2. terminal false: it runs; everything is checked in one container.
   config.process.terminal = false;

@@ -1,0 +1,32 @@
+// ociish pause ID / ociish resume ID
+import { pauseContainer, resumeContainer } from '../../runtime/pause';
+import { parseVerb } from '../args';
+import type { CommandContext } from '../context';
+
+export const pauseHelp = `Usage: ociish pause <container-id>
+
+Freezes every process of the container (cgroup freezer).
+
+Options:
+  -h, --help   show this help
+`;
+
+export const resumeHelp = `Usage: ociish resume <container-id>
+
+Thaws a paused container.
+
+Options:
+  -h, --help   show this help
+`;
+
+export async function pause(ctx: CommandContext, args: string[]): Promise<number> {
+  const parsed = parseVerb(ctx.out, 'pause', pauseHelp, args, {}, { min: 1, max: 1, what: 'one container id' });
+  if (parsed) await pauseContainer(ctx.root, parsed.positionals[0]!);
+  return 0;
+}
+
+export async function resume(ctx: CommandContext, args: string[]): Promise<number> {
+  const parsed = parseVerb(ctx.out, 'resume', resumeHelp, args, {}, { min: 1, max: 1, what: 'one container id' });
+  if (parsed) await resumeContainer(ctx.root, parsed.positionals[0]!);
+  return 0;
+}

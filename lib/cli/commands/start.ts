@@ -1,0 +1,19 @@
+// ociish start ID
+import { startContainer } from '../../runtime/start';
+import { parseVerb } from '../args';
+import type { CommandContext } from '../context';
+
+export const startHelp = `Usage: ociish start <container-id>
+
+Starts a created container: its process execs the configured program.
+
+Options:
+  -h, --help   show this help
+`;
+
+export async function start(ctx: CommandContext, args: string[]): Promise<number> {
+  const parsed = parseVerb(ctx.out, 'start', startHelp, args, {}, { min: 1, max: 1, what: 'one container id' });
+  if (!parsed) return 0;
+  await startContainer(ctx.root, parsed.positionals[0]!, { onWarning: (w) => ctx.log.warn(w) });
+  return 0;
+}

@@ -1,0 +1,88 @@
+// An existing container as the commands after `create` see it: its state
+// directory (locked while the command runs), what state.json recorded, its
+// cgroup, and its status right now.
+import * as fs from 'node:fs';
+import { Cgroup } from '../cgroups';
+import { ContainerStateError } from '../errors';
+import { native } from '../native';
+import { liveStatus, processStat, publicState, StateDir, type State, type Status, type StoredState } from './state';
+
+export class LoadedContainer {
+  readonly cgroup: Cgroup;
+  private constructor(readonly dir: StateDir, readonly stored: StoredState) {
+    this.cgroup = Cgroup.forContainer(stored.config, stored.id);
+  }
+
+  /** Locks the container's directory (until release()) and reads its state. */
+  static load(root: string, id: string): LoadedContainer {
+    const dir = StateDir.open(root, id);
+    try {
+      return new LoadedContainer(dir, dir.read());
+    } catch (e) {
+      dir.unlock();
+      throw e;
+    }
+  }
+
+  get id(): string {
+    return this.stored.id;
+  }
+
+  status(): Status {
+    return liveStatus(this.stored, () => this.cgroup.isFrozen(), this.dir);
+  }
+
+  state(): State {
+    return publicState(this.stored, this.status());
+  }
+
+  save(changes: Partial<StoredState>): void {
+    Object.assign(this.stored, changes);
+    this.dir.write(this.stored);
+  }
+
+  /**
+   * A pidfd for the init, or null when it is gone: opened first and then
+   * checked against the recorded start time, so a reused pid is never signalled.
+   */
+  openInit(): number | null {
+    const { pid, pidStartTime } = this.stored;
+    if (!(pid > 0)) return null;
+    let pidfd: number;
+    try {
+      pidfd = native.pidfdOpen(pid);
+    } catch {
+      return null;
+    }
+    const stat = processStat(pid);
+    if (stat && stat.startTime === pidStartTime && stat.state !== 'Z') return pidfd;
+    native.closeFd(pidfd);
+    return null;
+  }
+
+  /** Fails unless the status is one of `allowed`; the message says what the status is (callers match on runc's phrases). */
+  require(allowed: Status[], action: string): Status {
+    const status = this.status();
+    if (!allowed.includes(status)) {
+      const why = status === 'stopped' || status === 'creating' ? 'container not running' : `container is ${status}`;
+      throw new ContainerStateError(this.id, `cannot ${action}: ${why}`);
+    }
+    return status;
+  }
+
+  release(): void {
+    this.dir.unlock();
+  }
+}
+
+/** Waits until a process is gone (a pidfd turns readable when it exits, whoever its parent is). */
+export async function waitGone(pidfd: number): Promise<void> {
+  await native.waitReadable(pidfd);
+}
+
+/** Writes a file atomically (write + rename), as runc does for --pid-file. */
+export function writeFileAtomic(file: string, content: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
+}
