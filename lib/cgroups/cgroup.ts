@@ -269,22 +269,25 @@ export class Cgroup {
     return out;
   }
 
-  /** The freezing mechanism: v2's cgroup.freeze (also on hybrid hosts), else the v1 freezer. */
+  /**
+   * The freezing mechanism: the v1 freezer where the host has one (hybrid
+   * hosts too, as runc: tools read freezer.state there), else v2's cgroup.freeze.
+   */
   private freezer(): { file: string; set: (on: boolean) => string; done: (on: boolean) => boolean } | undefined {
-    const v2 = this.v2;
-    if (v2 && this.io.exists(path.join(v2.dir, 'cgroup.freeze'))) {
+    const v1 = this.dirOf('freezer');
+    if (v1 && v1.hierarchy.version === 1) {
       return {
-        file: path.join(v2.dir, 'cgroup.freeze'),
-        set: (on) => (on ? '1' : '0'),
-        done: (on) => new RegExp(`^frozen ${on ? 1 : 0}$`, 'm').test(this.io.read(path.join(v2.dir, 'cgroup.events')) ?? ''),
+        file: path.join(v1.dir, 'freezer.state'),
+        set: (on) => (on ? 'FROZEN' : 'THAWED'),
+        done: (on) => this.freezerState(v1) === (on ? 'FROZEN' : 'THAWED'),
       };
     }
-    const v1 = this.dirOf('freezer');
-    if (!v1) return undefined;
+    const v2 = this.v2;
+    if (!v2 || !this.io.exists(path.join(v2.dir, 'cgroup.freeze'))) return undefined;
     return {
-      file: path.join(v1.dir, 'freezer.state'),
-      set: (on) => (on ? 'FROZEN' : 'THAWED'),
-      done: (on) => this.freezerState(v1) === (on ? 'FROZEN' : 'THAWED'),
+      file: path.join(v2.dir, 'cgroup.freeze'),
+      set: (on) => (on ? '1' : '0'),
+      done: (on) => new RegExp(`^frozen ${on ? 1 : 0}$`, 'm').test(this.io.read(path.join(v2.dir, 'cgroup.events')) ?? ''),
     };
   }
 

@@ -27,6 +27,11 @@ export async function deleteContainer(root: string, id: string, opts: DeleteOpti
     if ((status === 'running' || status === 'paused') && !opts.force) {
       throw new ContainerStateError(id, `cannot delete container that is not stopped: ${status} (use --force)`);
     }
+    // A frozen process dies of SIGKILL only once thawed (v1 freezer).
+    if (status === 'paused') {
+      await c.cgroup.killAll();
+      await c.cgroup.setFrozen(false);
+    }
     if (status !== 'stopped') await killInit(c);
     // Processes outside a pid namespace do not die with the init.
     await c.cgroup.killAll();

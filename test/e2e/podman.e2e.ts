@@ -244,7 +244,8 @@ interface Snapshot {
 const snapshot = (): Snapshot => ({
   netns: new Set(listDir('/run/netns')),
   cgroups: new Set(libpodCgroups()),
-  state: new Set(RUNTIME_STATE_DIRS.flatMap((d) => listDir(d).map((e) => path.join(d, e)))),
+  // ociish's @cache (compiled seccomp programs, kept on purpose between runs) is no container's state.
+  state: new Set(RUNTIME_STATE_DIRS.flatMap((d) => listDir(d).filter((e) => e !== '@cache').map((e) => path.join(d, e)))),
 });
 
 /**

@@ -189,11 +189,11 @@ function readFile(file: string): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
-/** What the kernel says about freezing: v2 cgroup.events where the cgroup uses cgroup.freeze, else v1 freezer.state. */
+/** What the kernel says about freezing: v1 freezer.state where the host has a v1 freezer, else v2 cgroup.events. */
 function kernelFrozen(cg: Cgroup): boolean {
-  const v2 = cg.v2;
-  if (v2 && fs.existsSync(path.join(v2.dir, 'cgroup.freeze'))) return /^frozen 1$/m.test(fs.readFileSync(path.join(v2.dir, 'cgroup.events'), 'utf8'));
-  return readFile(path.join(dirFor(cg, 'freezer')!, 'freezer.state')) === 'FROZEN';
+  const v1 = dirFor(cg, 'freezer');
+  if (v1 && cg.v1.some((d) => d.dir === v1)) return readFile(path.join(v1, 'freezer.state')) === 'FROZEN';
+  return /^frozen 1$/m.test(fs.readFileSync(path.join(cg.v2!.dir, 'cgroup.events'), 'utf8'));
 }
 
 /** The script of a child that forks a grandchild (printing its pid), then waits for it. */

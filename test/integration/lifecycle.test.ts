@@ -202,6 +202,16 @@ t.test('delete: refuses a running container without --force; --force kills it; u
   t.notOk(alive(pid2), 'its init is gone');
 });
 
+t.test('delete --force of a paused container', { skip: rootSkip }, async (t) => {
+  const { bundle } = await bundleWith('while :; do sleep 0.05; done');
+  const id = uniqueId('paused');
+  if (!ok(t, create(id, bundle), 'create') || !ok(t, cli(['start', id]), 'start') || !ok(t, cli(['pause', id]), 'pause')) return;
+  const pid = state(id)!.pid;
+  ok(t, cli(['delete', '--force', id]), 'delete --force');
+  t.notOk(alive(pid), 'the frozen init is gone');
+  t.same(defaultCgroupDirs(id), [], 'its cgroups are gone');
+});
+
 t.test('an existing id is refused and the first container is untouched', { skip: rootSkip }, async (t) => {
   const { bundle } = await bundleWith('sleep 5');
   const id = uniqueId('dup');
@@ -276,6 +286,12 @@ t.test('list, ps, pause/resume, update, events', { skip: rootSkip }, async (t) =
   t.equal(state(id)?.status, 'running', 'state: running again');
   await until('counting again', () => fs.readFileSync(path.join(out, 'count'), 'utf8') !== frozen);
   t.equal(cli(['resume', id]).status, 1, 'resuming a running container fails');
+  const freezer = defaultCgroupDirs(id).find((d) => d.includes('/freezer/'));
+  if (freezer) {
+    ok(t, cli(['pause', id]), 'pause again');
+    t.equal(fs.readFileSync(path.join(freezer, 'freezer.state'), 'utf8').trim(), 'FROZEN', 'the v1 freezer holds it (as runc on a hybrid host)');
+    ok(t, cli(['resume', id]), 'resume');
+  }
 
   const resources = path.join(tempDir('res'), 'r.json');
   fs.writeFileSync(resources, JSON.stringify({ pids: { limit: 77 } }));
