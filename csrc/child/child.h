@@ -70,6 +70,7 @@ int step_no_new_privs(ChildContext* c, const Step* s);
 int step_chdir(ChildContext* c, const Step* s);
 int step_check_exec(ChildContext* c, const Step* s);
 int step_exec(ChildContext* c, const Step* s);
+int step_stdin_data(ChildContext* c, const Step* s);
 int step_console(ChildContext* c, const Step* s);
 int step_fork_init(ChildContext* c, const Step* s);
 int step_mkdir(ChildContext* c, const Step* s);

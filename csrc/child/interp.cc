@@ -66,6 +66,7 @@ StepFn step_fn(uint32_t op) {
     case STEP_CHECK_EXEC: return step_check_exec;
     case STEP_CONSOLE: return step_console;
     case STEP_SYNC_HOOKS: return step_sync_hooks;
+    case STEP_STDIN_DATA: return step_stdin_data;
   }
   return nullptr;
 }

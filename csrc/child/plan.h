@@ -56,7 +56,8 @@
   X(OPEN_BARRIER, 31)   /* strs[path]: open the start fifo (first step: a host path) */ \
   X(CHECK_EXEC, 32)     /* ints[path lookup] groups[[file],path dirs]: EXEC's lookup, no execve */ \
   X(CONSOLE, 33)        /* ints[set size,rows,cols]: a pty of the container's devpts as stdio */ \
-  X(SYNC_HOOKS, 34)     /* ask the parent to run its hooks, wait for its go */
+  X(SYNC_HOOKS, 34)     /* ask the parent to run its hooks, wait for its go */ \
+  X(STDIN_DATA, 36)     /* strs[data]: stdin becomes a pipe holding data (a hook's state JSON) */
 
 enum StepOp : uint32_t {
 #define OCIISH_STEP_ENUM(name, value) STEP_##name = value,

@@ -86,7 +86,28 @@ int step_exec(ChildContext* c, const Step* s) {
   uint64_t empty = 0;
   sys(SYS_rt_sigprocmask, SIG_SETMASK, &empty, 0, 8);
   ExecArgs a = {s->groups[0], s->groups[1]};
-  return find_exec(a.argv[0], lookup, s->groups[2], s->counts[2], try_execve, &a);
+  // groups[3], when given, is the file to run, apart from argv[0] (a hook's path).
+  const char* file = s->counts[3] > 0 ? s->groups[3][0] : a.argv[0];
+  return find_exec(file, lookup, s->groups[2], s->counts[2], try_execve, &a);
+}
+
+// Stdin becomes the read end of a pipe that already holds the data and is
+// closed for writing: the process reads it, then EOF (a hook's state JSON,
+// which fits in the pipe's buffer).
+int step_stdin_data(ChildContext*, const Step* s) {
+  const char* data = s->groups[0][0];
+  size_t len = slen(data);
+  int fds[2];
+  long r = sys(SYS_pipe2, fds, O_CLOEXEC);
+  if (r < 0) return (int)r;
+  for (size_t off = 0; r >= 0 && off < len; off += (size_t)r) {
+    r = sys(SYS_write, fds[1], data + off, len - off);
+    if (r == 0) r = -EPIPE;
+  }
+  sys(SYS_close, fds[1]);
+  if (r >= 0) r = sys(SYS_dup3, fds[0], 0, 0);
+  sys(SYS_close, fds[0]);
+  return r < 0 ? (int)r : 0;
 }
 
 }  // namespace child

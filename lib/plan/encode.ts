@@ -37,7 +37,8 @@ function layout(step: Step): { ints: Int[]; raw?: Buffer; groups: string[][] } {
     case 'UMASK': return { ints: [step.mask], groups: [] };
     case 'CHDIR': return { ints: [step.soft ? 1 : 0], groups: [[step.path]] };
     case 'EXEC':
-      return { ints: [step.preservedFds, step.pathDirs ? 1 : 0], groups: [step.args, step.env, step.pathDirs ?? []] };
+      return { ints: [step.preservedFds, step.pathDirs ? 1 : 0], groups: [step.args, step.env, step.pathDirs ?? [], step.file === undefined ? [] : [step.file]] };
+    case 'STDIN_DATA': return { ints: [], groups: [[step.data]] };
     case 'SECCOMP': return { ints: [step.flags, step.listener ? 1 : 0], raw: step.program, groups: [] };
     case 'OPEN_BARRIER': return { ints: [], groups: [[step.path]] };
     case 'CHECK_EXEC': return { ints: [step.pathDirs ? 1 : 0], groups: [[step.file], step.pathDirs ?? []] };

@@ -59,7 +59,9 @@ export type Step = (
   | { kind: 'NO_NEW_PRIVS' }
   | { kind: 'CHDIR'; path: string; soft: boolean }
   | { kind: 'BARRIER' }
-  | { kind: 'EXEC'; args: string[]; env: string[]; pathDirs: string[] | null; preservedFds: number }
+  | { kind: 'EXEC'; args: string[]; env: string[]; pathDirs: string[] | null; preservedFds: number; /** the file to run when it is not args[0] (a hook's path) */ file?: string }
+  /** Stdin becomes a pipe holding `data`, then EOF (a hook's state JSON). */
+  | { kind: 'STDIN_DATA'; data: string }
   /** Clone the container's init into a joined or unshared pid namespace; it runs the rest. */
   | { kind: 'FORK_INIT' }
   | { kind: 'MKDIR'; dest: string }
@@ -132,6 +134,7 @@ export function describeStep(step: Step): { operation: string; path: string | un
     case 'SECCOMP': return { operation: 'load seccomp filter', path: undefined };
     case 'OPEN_BARRIER': return { operation: 'open the start fifo', path: step.path };
     case 'CHECK_EXEC': return { operation: 'find the executable', path: step.file };
+    case 'STDIN_DATA': return { operation: 'give the state on stdin', path: undefined };
     case 'CONSOLE': return { operation: 'set up the console', path: undefined };
     case 'SYNC_HOOKS': return { operation: 'wait for hooks', path: undefined };
   }

@@ -99,7 +99,7 @@ export interface SpawnOptions {
   /** The child waits (SYNC_CGROUPS) while this puts it in its other cgroups (v1 hierarchies). */
   onCgroupJoin?: (pid: number) => void;
   /** The child waits at the start barrier (BARRIER step without a fifo); resolve to let it exec. */
-  onReady?: () => Promise<void>;
+  onReady?: (pid: number) => void | Promise<void>;
   /**
    * The child waits (SYNC_HOOKS, before pivot_root) while this runs hooks;
    * `pid` is the container process's. Throwing fails the spawn. None: go on.
@@ -219,7 +219,7 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
             failure ??= await answer(spawned.syncFd, () => opts.onCgroupJoin?.(spawned.pid));
             break;
           case MSG.READY:
-            failure ??= await answer(spawned.syncFd, () => opts.onReady?.());
+            failure ??= await answer(spawned.syncFd, () => opts.onReady?.(initPid || spawned.pid));
             break;
           case MSG.PID:
             // Our own unreaped child: its pid cannot have been reused.

@@ -12,7 +12,8 @@ import type { Spec } from '../spec';
 import { spawnInCgroup } from './run';
 import { sendConsole } from './console';
 import { writeFileAtomic } from './container';
-import { OCI_VERSION, processStat, StateDir, type StoredState } from './state';
+import { hasCreateHooks, runCreateHooks } from './hooks';
+import { OCI_VERSION, processStat, publicState, StateDir, type StoredState } from './state';
 
 export interface CreateOptions {
   root: string;
@@ -62,6 +63,7 @@ export async function createContainer(opts: CreateOptions): Promise<{ pid: numbe
       cgroup: cgroup.planJoin(),
       seccompCacheDir: opts.seccompCacheDir,
       barrierFifo: state.execFifo,
+      hooks: hasCreateHooks(spec),
     });
     for (const w of plan.warnings) opts.onWarning?.(w);
     // Written before anything exists on the host, so that `delete --force`
@@ -77,6 +79,7 @@ export async function createContainer(opts: CreateOptions): Promise<{ pid: numbe
     const init = await spawnInCgroup(plan, cgroup, {
       onSeccompListener: (fd, pid) => deliverListener(seccomp!, fd, { ociVersion: OCI_VERSION, id, pid, bundle, annotations: stored.annotations }),
       onConsole: (fd, ptsIndex) => sendConsole(opts.consoleSocket!, fd, ptsIndex),
+      onHooks: (pid) => runCreateHooks(spec, { ...publicState(stored, 'creating'), pid }, cgroup),
     });
     try {
       const stat = processStat(init.pid);

@@ -1,11 +1,12 @@
 // delete: remove a stopped (or never started) container: what is left in its
-// cgroup, the cgroup, and the state directory. With `force` a running one is
+// cgroup, the cgroup, and the state directory; then its poststop hooks. With `force` a running one is
 // killed first. Like runc, deleting an unknown id with `force` succeeds.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ContainerStateError } from '../errors';
 import { native } from '../native';
 import { LoadedContainer, waitGone } from './container';
+import { runHooksWarning } from './hooks';
 import { checkId } from './state';
 
 export interface DeleteOptions {
@@ -37,6 +38,7 @@ export async function deleteContainer(root: string, id: string, opts: DeleteOpti
     await c.cgroup.killAll();
     await c.cgroup.remove();
     c.dir.remove();
+    await runHooksWarning('poststop', c.stored.config, { ...c.state(), status: 'stopped', pid: 0 }, opts.onWarning);
   } finally {
     c.release();
   }

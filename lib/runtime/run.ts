@@ -9,7 +9,8 @@ import type { Spec } from '../spec';
 import { deliverListener } from '../seccomp';
 import { spawnContainer, type ContainerProcess, type SpawnOptions } from './child';
 import { sendConsole } from './console';
-import { DEFAULT_ROOT, OCI_VERSION, processStat, StateDir, type StoredState } from './state';
+import { hasCreateHooks, runCreateHooks, runHooks, runHooksWarning } from './hooks';
+import { DEFAULT_ROOT, OCI_VERSION, processStat, publicState, StateDir, type StoredState } from './state';
 
 export interface RunOptions {
   id: string;
@@ -42,7 +43,15 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
   const cgroup = Cgroup.forContainer(opts.spec, opts.id);
   const resources = opts.spec.linux?.resources ?? {};
   cgroup.check(resources);
-  const plan = buildPlan(opts.spec, { bundle, preservedFds: opts.preservedFds ?? 0, cgroup: cgroup.planJoin(), seccompCacheDir: opts.seccompCacheDir });
+  const plan = buildPlan(opts.spec, {
+    bundle,
+    preservedFds: opts.preservedFds ?? 0,
+    cgroup: cgroup.planJoin(),
+    seccompCacheDir: opts.seccompCacheDir,
+    hooks: hasCreateHooks(opts.spec),
+    // startContainer hooks run while the process waits before execve.
+    barrier: Boolean(opts.spec.hooks?.startContainer?.length),
+  });
   for (const w of plan.warnings) opts.onWarning?.(w);
   const state = StateDir.claim(opts.root ?? DEFAULT_ROOT, opts.id);
   const stored: StoredState = {
@@ -59,7 +68,8 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
     config: opts.spec,
     detached: false,
   };
-  let kept = false;
+  // Set once the state and cgroup are kept (--keep) or already removed.
+  let settled = false;
   try {
     state.write(stored);
     cgroup.create();
@@ -72,6 +82,8 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
         onSeccompListener: (fd, pid) =>
           deliverListener(seccomp!, fd, { ociVersion: OCI_VERSION, id: opts.id, pid, bundle, annotations: stored.annotations }),
         onConsole: (fd, ptsIndex) => sendConsole(opts.consoleSocket!, fd, ptsIndex),
+        onHooks: (pid) => runCreateHooks(opts.spec, { ...publicState(stored, 'creating'), pid }, cgroup),
+        onReady: (pid) => runHooks('startContainer', opts.spec, { ...publicState(stored, 'created'), pid }, { spec: opts.spec, initPid: pid, cgroup }),
       });
       try {
         Object.assign(stored, { status: 'running', pid: container.pid, pidStartTime: processStat(container.pid)?.startTime ?? '' });
@@ -79,6 +91,7 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
         // Other commands (state, kill, exec) may act on the container while it runs.
         state.unlock();
         opts.onStart?.(container);
+        await runHooksWarning('poststart', opts.spec, publicState(stored, 'running'), opts.onWarning);
       } catch (e) {
         // Nobody would watch the container: end it before reporting.
         native.pidfdSendSignal(container.pidfd, 9);
@@ -88,14 +101,19 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
       const status = await container.exited;
       if (opts.keep) {
         state.write({ ...stored, status: 'stopped', detached: true });
-        kept = true;
+        settled = true;
+      } else {
+        await destroyQuietly(cgroup, opts.onWarning);
+        removeQuietly(state, opts.onWarning);
+        settled = true;
+        await runHooksWarning('poststop', opts.spec, { ...publicState(stored, 'stopped'), pid: 0 }, opts.onWarning);
       }
       return status;
     } finally {
-      if (!kept) await destroyQuietly(cgroup, opts.onWarning);
+      if (!settled) await destroyQuietly(cgroup, opts.onWarning);
     }
   } finally {
-    if (!kept) removeQuietly(state, opts.onWarning);
+    if (!settled) removeQuietly(state, opts.onWarning);
   }
 }
 

@@ -1,19 +1,28 @@
-// start: release a created container's init from the exec fifo; it execs
-// the container process.
+// start: run the startContainer hooks, release a created container's init
+// from the exec fifo (it execs the container process), run the poststart hooks.
 import * as fs from 'node:fs';
 import { ContainerStateError } from '../errors';
 import { LoadedContainer } from './container';
+import { runHooks, runHooksWarning } from './hooks';
 
 export interface StartOptions {
   onWarning?: (message: string) => void;
 }
 
-export async function startContainer(root: string, id: string, _opts: StartOptions = {}): Promise<void> {
+export async function startContainer(root: string, id: string, opts: StartOptions = {}): Promise<void> {
   const c = LoadedContainer.load(root, id);
   try {
     const status = c.status();
     if (status !== 'created') {
       throw new ContainerStateError(id, status === 'stopped' ? 'cannot start a container that has stopped' : `cannot start an already ${status} container`);
+    }
+    const config = c.stored.config;
+    try {
+      await runHooks('startContainer', config, c.state(), { spec: config, initPid: c.stored.pid, cgroup: c.cgroup });
+    } catch (e) {
+      // The spec: a failed startContainer hook stops the container.
+      await c.cgroup.killAll().catch(() => {});
+      throw e;
     }
     let fd: number;
     try {
@@ -31,6 +40,7 @@ export async function startContainer(root: string, id: string, _opts: StartOptio
     // No fifo means started: `state` reads "running" from here on.
     fs.unlinkSync(c.dir.execFifo);
     c.save({ status: 'running' });
+    await runHooksWarning('poststart', config, c.state(), opts.onWarning);
   } finally {
     c.release();
   }

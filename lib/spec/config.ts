@@ -337,7 +337,6 @@ export const NOT_SUPPORTED_YET: readonly Refusal[] = [
   { pointer: '/process/scheduler', feature: 'process.scheduler (sched_setattr)' },
   { pointer: '/process/ioPriority', feature: 'process.ioPriority (ioprio_set)' },
   { pointer: '/process/execCPUAffinity', feature: 'process.execCPUAffinity' },
-  { pointer: '/hooks/*', feature: 'hooks' },
   // Joining a user namespace by path while also giving mappings would need a
   // check that they match the namespace's own (runc does that).
   { pointer: '/linux/uidMappings', feature: 'uid/gid mappings together with a user namespace path', when: (v, linux) => isSet(v) && joinsUserNs(linux) },

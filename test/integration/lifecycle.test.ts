@@ -351,6 +351,7 @@ t.test('features: the spec features document, true to this kernel', async (t) =>
   const f = JSON.parse(r.stdout);
   t.equal(f.ociVersionMin, '1.0.0');
   t.equal(f.ociVersionMax, '1.3.0');
+  t.same(f.hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'], 'every hook');
   t.ok(f.mountOptions.includes('rbind') && f.mountOptions.includes('nosymfollow') && f.mountOptions.includes('rro'), 'mount options');
   t.notOk(f.mountOptions.includes('tmpcopyup'), 'refused options are not listed');
   t.same(f.linux.namespaces.slice().sort(), ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);

@@ -489,7 +489,8 @@ function expectedLayout(s: Step): { ints: Int[]; groups: string[][] } {
     case 'UMASK': return { ints: [s.mask], groups: [] };
     case 'CHDIR': return { ints: [s.soft], groups: [[s.path]] };
     // steps_exec.cc step_exec: ints[preserved fds, lookup], groups[args, env, path dirs]
-    case 'EXEC': return { ints: [s.preservedFds, s.pathDirs !== null], groups: [s.args, s.env, s.pathDirs ?? []] };
+    case 'EXEC': return { ints: [s.preservedFds, s.pathDirs !== null], groups: [s.args, s.env, s.pathDirs ?? [], s.file === undefined ? [] : [s.file]] };
+    case 'STDIN_DATA': return { ints: [], groups: [[s.data]] };
     case 'SYNC_IDMAPS':
     case 'SYNC_CGROUPS':
     case 'PIVOT_ROOT':
@@ -585,6 +586,8 @@ t.test('encodePlan: the bytes decode back to the steps', async (t) => {
       { kind: 'CONSOLE', size: { rows: 65535, cols: 80 }, origin: '/process/terminal' },
       { kind: 'CONSOLE', size: null, origin: '/process/terminal' },
       { kind: 'SYNC_HOOKS', origin: '/hooks' },
+      { kind: 'STDIN_DATA', data: '{"status":"created"}', origin: '/hooks/startContainer/0' },
+      { kind: 'EXEC', args: ['argv0', 'x'], env: [], pathDirs: null, preservedFds: 0, file: '/hooks/bin/hook', origin: '/hooks/startContainer/0/path' },
     ];
     const covered = new Set(all.map((s) => s.kind));
     t.same([...covered].sort(), Object.keys(constants.steps).sort(), 'every kind is covered');
