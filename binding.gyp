@@ -15,6 +15,7 @@
         "csrc/bpf.cc",
         "csrc/unix-socket.cc",
         "csrc/seccomp-probe.cc",
+        "csrc/term.cc",
         "csrc/child/clone3.cc",
         "csrc/child/interp.cc",
         "csrc/child/fs.cc",

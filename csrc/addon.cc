@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ociish::InitBpf(env, exports);
   ociish::InitUnixSocket(env, exports);
   ociish::InitSeccompProbe(env, exports);
+  ociish::InitTerm(env, exports);
   return exports;
 }
 }  // namespace

@@ -14,4 +14,5 @@ void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitBpf(Napi::Env env, Napi::Object exports);
 void InitUnixSocket(Napi::Env env, Napi::Object exports);
 void InitSeccompProbe(Napi::Env env, Napi::Object exports);
+void InitTerm(Napi::Env env, Napi::Object exports);
 }  // namespace ociish

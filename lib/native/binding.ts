@@ -99,6 +99,11 @@ export interface NativeBinding {
   /** Whether the kernel knows this SECCOMP_FILTER_FLAG_* (probed without loading anything). */
   seccompFlagSupported(flag: number): boolean;
 
+  /** A close-on-exec copy of fd (F_DUPFD_CLOEXEC). */
+  dupFd(fd: number): number;
+  /** TIOCSWINSZ: the window size of a terminal (a pty master). */
+  setWindowSize(fd: number, rows: number, cols: number): void;
+
   /** The name and text of an errno (positive), as the native errors give them. */
   errnoText(errno: number): { code: string; message: string };
 

@@ -26,6 +26,8 @@ export interface RunOptions {
   onStart?: (container: ContainerProcess) => void;
   /** With process.terminal: where the pty master goes (SCM_RIGHTS), as runc's --console-socket. */
   consoleSocket?: string;
+  /** With process.terminal and no consoleSocket: takes the pty master (closed once this returns: dup it to keep it). */
+  onConsole?: (fd: number, ptsIndex: number) => void;
   /** Keep the stopped container (state and cgroup) for a later `delete`, as runc's run --keep. */
   keep?: boolean;
 }
@@ -37,8 +39,8 @@ export function exitCode(status: ExitStatus): number {
 
 export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
   const bundle = path.resolve(opts.bundle);
-  if (opts.spec.process?.terminal && !opts.consoleSocket) {
-    throw new ConfigError('/process/terminal', 'ociish run cannot attach a terminal yet: give --console-socket, or set terminal to false');
+  if (opts.spec.process?.terminal && !opts.consoleSocket && !opts.onConsole) {
+    throw new ConfigError('/process/terminal', 'a terminal needs a console socket (consoleSocket) or an onConsole callback');
   }
   const cgroup = Cgroup.forContainer(opts.spec, opts.id);
   const resources = opts.spec.linux?.resources ?? {};
@@ -81,7 +83,7 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
       const container = await spawnInCgroup(plan, cgroup, {
         onSeccompListener: (fd, pid) =>
           deliverListener(seccomp!, fd, { ociVersion: OCI_VERSION, id: opts.id, pid, bundle, annotations: stored.annotations }),
-        onConsole: (fd, ptsIndex) => sendConsole(opts.consoleSocket!, fd, ptsIndex),
+        onConsole: (fd, ptsIndex) => (opts.consoleSocket ? sendConsole(opts.consoleSocket, fd, ptsIndex) : opts.onConsole!(fd, ptsIndex)),
         onHooks: (pid) => runCreateHooks(opts.spec, { ...publicState(stored, 'creating'), pid }, cgroup),
         onReady: (pid) => runHooks('startContainer', opts.spec, { ...publicState(stored, 'created'), pid }, { spec: opts.spec, initPid: pid, cgroup }),
       });

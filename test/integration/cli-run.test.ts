@@ -580,3 +580,27 @@ t.test('--log: a successful run writes nothing to the log and nothing extra to s
   t.equal(r.stderr, '');
   t.equal(fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '', '');
 });
+
+// ---------------------------------------------------------------------------
+// run with a terminal and no --console-socket: the pty is proxied to ours
+
+t.test('run: a terminal container is proxied to the user\'s terminal (raw mode, size, input)', { skip: rootSkip || (spawnSync('script', ['--version']).status === 0 ? false : 'needs script(1) from util-linux') }, async (t) => {
+  const bundle = await makeBundle((c) => {
+    c.process.terminal = true;
+    c.process.args = ['sh', '-c', 'tty; stty size; read line; echo "got:$line"; exit 6'];
+  });
+  const [cmd, args] = cleanOciish(['run', '--bundle', bundle, uniqueId('tty')]);
+  const inner = `stty rows 33 cols 77; ${[cmd, ...args].map((a) => `'${a}'`).join(' ')}; echo "exit:$?"`;
+  // script(1) gives ociish a terminal; the typed line arrives once the container asks for it.
+  const child = spawn('script', ['-qfec', inner, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    if (out.includes('33 77') && !out.includes('typed')) child.stdin!.write('typed\r');
+  });
+  await new Promise((resolve) => child.once('exit', resolve));
+  t.match(out, /\/dev\/pts\/0/, "the container runs on its own pty");
+  t.match(out, /33 77/, 'the pty has the size of our terminal');
+  t.match(out, /got:typed/, 'typed input reached the container');
+  t.match(out, /exit:6/, "ociish exits with the container's code");
+});

@@ -261,19 +261,13 @@ t.test('cgroups: what the host cannot honour is refused, a failed write removes 
 t.test('unsupported fields are refused with their pointers', { skip: rootSkip }, async (t) => {
   const cases: [(c: Config) => void, string][] = [
     [(c) => (c.linux.intelRdt = { closID: 'x' }), 'config.json /linux/intelRdt: not supported yet: Intel RDT (linux.intelRdt)'],
-    [(c) => (c.hooks = { prestart: [{ path: '/bin/true' }] }), 'config.json /hooks/prestart: not supported yet: hooks'],
+    [(c) => (c.process.apparmorProfile = 'docker-default'), 'config.json /process/apparmorProfile: not supported yet: AppArmor profiles (process.apparmorProfile)'],
   ];
   for (const [edit, line] of cases) {
     const f = await fail(edit);
     failsWith(t, f.r, line);
     await nothingLeft(t, f);
   }
-});
-
-t.test('a terminal without a console socket is refused, leaving nothing', { skip: rootSkip }, async (t) => {
-  const f = await fail((c) => (c.process.terminal = true));
-  failsWith(t, f.r, 'config.json /process/terminal: ociish run cannot attach a terminal yet: give --console-socket, or set terminal to false');
-  await nothingLeft(t, f);
 });
 
 t.test('a config without a mount namespace is refused', { skip: rootSkip }, async (t) => {

@@ -10,6 +10,7 @@ import { checkId, seccompCacheDir } from '../../runtime/state';
 import { loadBundleConfig } from '../../spec';
 import { parseVerb, UsageError, wholeNumber } from '../args';
 import { createOptions, refuseNoPivot } from './create';
+import { TerminalProxy } from '../terminal-proxy';
 import type { CommandContext } from '../context';
 
 export const runHelp = `Usage: ociish run [options] <container-id>
@@ -19,6 +20,8 @@ container's process gets this command's stdin, stdout and stderr, its exit
 code is this command's exit code (128+N when killed by signal N), and the
 container is removed when it exits.
 
+With process.terminal and no --console-socket, the container's pty is
+proxied to this command's terminal (raw mode, window size kept in step).
 With --detach it is 'ociish create' followed by 'ociish start': the
 container keeps running after this command returns.
 
@@ -78,18 +81,25 @@ export async function run(ctx: CommandContext, args: string[]): Promise<number> 
       // the container is already gone
     }
   };
-  const handlers = FORWARDED.map((name) => [name, () => forward(os.constants.signals[name])] as const);
+  // A terminal with no console socket is proxied to ours, as runc does; the
+  // pty then gets our window size, and the kernel tells the container.
+  let proxy: TerminalProxy | undefined;
+  const onConsole = spec.process?.terminal && !values['console-socket'] ? (fd: number) => void (proxy = new TerminalProxy(native.dupFd(fd))) : undefined;
+  const handlers = FORWARDED.map((name) => [name, () => (name === 'SIGWINCH' && proxy ? proxy.resize() : forward(os.constants.signals[name]))] as const);
   for (const [name, handler] of handlers) process.on(name, handler);
   try {
     const status = await runContainer({
       ...common,
       keep: values.keep ?? false,
+      onConsole,
       onStart: (container) => {
         if (values['pid-file']) writeFileAtomic(path.resolve(values['pid-file']), String(container.pid));
+        proxy?.start();
         pidfd = container.pidfd;
         for (const signal of early.splice(0)) forward(signal);
       },
     });
+    await proxy?.finish();
     return exitCode(status);
   } finally {
     for (const [name, handler] of handlers) process.off(name, handler);
