@@ -21,6 +21,7 @@
         "csrc/child/fs.cc",
         "csrc/child/steps_ns.cc",
         "csrc/child/steps_mount.cc",
+        "csrc/child/copyup.cc",
         "csrc/child/steps_dev.cc",
         "csrc/child/steps_process.cc",
         "csrc/child/steps_seccomp.cc",

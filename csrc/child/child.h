@@ -36,6 +36,8 @@ int fd_path(int fd, char* buf, unsigned long cap);
 // Moves an fd the child keeps to c->min_fd or above (CLOEXEC), out of the
 // range --preserve-fds hands to the container; returns the new fd or -errno.
 int keep_fd(ChildContext* c, int fd);
+// tmpcopyup: copies the tree under the directory fd `src` into `dst` (copyup.cc).
+int copy_up(int src, int dst);
 
 int step_setns(ChildContext* c, const Step* s);
 int step_unshare(ChildContext* c, const Step* s);

@@ -27,7 +27,7 @@
   X(SET_ROOT_IDS, 4)    /* become uid/gid 0 of the new user namespace */                     \
   X(ROOTFS, 5)          /* ints[propagation] strs[rootfs,private parent]: bind, open root */ \
   X(MOUNT, 6)           /* ints[flags,propagation,attr_set,attr_clr,rattr_set,rattr_clr,    \
-                                create] */                                                   \
+                                create,copy_up] */                                                  \
                         /* strs[source,dest,fstype,data] */                                  \
   X(MKNOD, 7)           /* ints[mode,major,minor,uid,gid,bind] strs[dest,host path] */      \
   X(SYMLINK, 8)         /* ints[ignore_existing] strs[target,dest] */                        \

@@ -73,6 +73,7 @@ int step_mount(ChildContext* c, const Step* s) {
   uint64_t attr_set = (uint64_t)s->ints[2], attr_clr = (uint64_t)s->ints[3];
   uint64_t rattr_set = (uint64_t)s->ints[4], rattr_clr = (uint64_t)s->ints[5];
   int create = (int)s->ints[6];
+  bool copy_up_into = s->nints > 7 && s->ints[7] && !(flags & (MS_BIND | MS_REMOUNT));
   const char* source = nonempty(s->groups[0][0]);
   const char* dest = s->groups[0][1];
   const char* fstype = nonempty(s->groups[0][2]);
@@ -95,12 +96,37 @@ int step_mount(ChildContext* c, const Step* s) {
     if (src_fd >= 0) sys(SYS_close, src_fd);
     return r;
   }
+  // tmpcopyup: keep a handle on the directory the tmpfs is about to cover.
+  // The tmpfs is mounted writable for the copy; "ro" becomes a per-mount
+  // attribute after it.
+  int under_fd = -1;
+  if (copy_up_into) {
+    under_fd = (int)sys(SYS_openat, fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (under_fd < 0) {
+      sys(SYS_close, fd);
+      return under_fd;
+    }
+    if (flags & MS_RDONLY) {
+      flags &= ~(unsigned long)MS_RDONLY;
+      attr_set |= MOUNT_ATTR_RDONLY;
+    }
+  }
   char target[64];
   fd_path(fd, target, sizeof target);
   long m = sys_mount(source, target, fstype, flags, data);
   sys(SYS_close, fd);
   if (src_fd >= 0) sys(SYS_close, src_fd);
-  if (m < 0) return (int)m;
+  if (m < 0) {
+    if (under_fd >= 0) sys(SYS_close, under_fd);
+    return (int)m;
+  }
+  if (under_fd >= 0) {
+    int top = open_in_root(c->root_fd, dest, O_RDONLY | O_DIRECTORY);
+    r = top < 0 ? top : copy_up(under_fd, top);
+    if (top >= 0) sys(SYS_close, top);
+    sys(SYS_close, under_fd);
+    if (r < 0) return r;
+  }
   if (!propagation && !attr_set && !attr_clr && !rattr_set && !rattr_clr) return 0;
 
   // Reopen: the fd above names the directory under the new mount.

@@ -17,7 +17,7 @@ function layout(step: Step): { ints: Int[]; raw?: Buffer; groups: string[][] } {
     case 'ROOTFS': return { ints: [step.propagation], groups: [[step.rootfs, step.privateParent]] };
     case 'MOUNT':
       return {
-        ints: [step.flags, step.propagation, step.attrSet, step.attrClr, step.recAttrSet, step.recAttrClr, step.create],
+        ints: [step.flags, step.propagation, step.attrSet, step.attrClr, step.recAttrSet, step.recAttrClr, step.create, step.copyUp ? 1 : 0],
         groups: [[step.source, step.dest, step.fstype, step.data]],
       };
     case 'MKNOD':

@@ -67,7 +67,6 @@ const SUPERBLOCK_ONLY = new Set(['sync', 'async', 'dirsync', 'mand', 'nomand', '
 const NOT_YET: Record<string, string> = {
   idmap: 'id-mapped mounts are not supported yet',
   ridmap: 'id-mapped mounts are not supported yet',
-  tmpcopyup: 'tmpcopyup (copying the image content into the tmpfs) is not supported yet',
 };
 
 export interface MountOptions {
@@ -81,6 +80,8 @@ export interface MountOptions {
   recAttrSet: number;
   recAttrClr: number;
   data: string;
+  /** tmpcopyup: fill the new tmpfs with what the destination held in the rootfs (never passed to mount(2)) */
+  copyUp: boolean;
 }
 
 function setAttr(attr: Attr, set: number, clr: number): [number, number] {
@@ -96,12 +97,18 @@ function setAttr(attr: Attr, set: number, clr: number): [number, number] {
  */
 export function parseMountOptions(options: readonly string[], type: string | undefined, pointer: string): MountOptions {
   const bind = options.includes('bind') || options.includes('rbind') || type === 'bind';
-  const out: MountOptions = { bind, recursive: options.includes('rbind'), flags: 0, propagation: 0, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0, data: '' };
+  const out: MountOptions = { bind, recursive: options.includes('rbind'), flags: 0, propagation: 0, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0, data: '', copyUp: false };
   const data: string[] = [];
   options.forEach((option, i) => {
     const at = `${pointer}/options/${i}`;
     if (option === 'bind' || option === 'rbind') return;
     if (option in NOT_YET) throw new ConfigError(at, NOT_YET[option]!);
+    if (option === 'tmpcopyup') {
+      // A runtime extension (runc, crun): ours to do, not the kernel's.
+      if (bind || type !== 'tmpfs') throw new ConfigError(at, `"tmpcopyup" applies to a tmpfs mount only, not ${bind ? 'a bind mount' : `type "${type ?? ''}"`}`);
+      out.copyUp = true;
+      return;
+    }
     if (option in PROPAGATION) {
       out.propagation = PROPAGATION[option]!;
       return;
@@ -124,6 +131,7 @@ export function parseMountOptions(options: readonly string[], type: string | und
     }
     data.push(option); // fs-specific (mode=755, size=64k, newinstance, ...), as mount(8)
   });
+  if (out.copyUp && out.flags & M.MS_REMOUNT!) throw new ConfigError(`${pointer}/options/${options.indexOf('tmpcopyup')}`, '"tmpcopyup" needs a new tmpfs, not a remount');
   if (bind) out.flags = M.MS_BIND! | (out.recursive ? M.MS_REC! : 0);
   else if (data.length) out.data = data.join(',');
   if (bind && data.length) throw new ConfigError(`${pointer}/options`, `unknown option(s) for a bind mount: ${data.join(', ')}`);
@@ -137,8 +145,8 @@ export function rootfsPropagationFlags(value: string): number {
   return flags;
 }
 
-/** Every option the table knows (for `features`); tmpcopyup and idmap are refused, so they are not listed. */
+/** Every option the table knows (for `features`); idmap and ridmap are refused, so they are not listed. */
 export function knownMountOptions(): string[] {
   const recursive = Object.keys(ATTRS).map((o) => `r${o}`).filter((o) => !(o in FLAGS));
-  return [...new Set(['bind', 'rbind', ...Object.keys(FLAGS), ...Object.keys(PROPAGATION), ...recursive])].sort();
+  return [...new Set(['bind', 'rbind', 'tmpcopyup', ...Object.keys(FLAGS), ...Object.keys(PROPAGATION), ...recursive])].sort();
 }

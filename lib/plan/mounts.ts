@@ -20,7 +20,7 @@ type MountStep = Extract<Step, { kind: 'MOUNT' }>;
 function mountStep(fields: Partial<MountStep> & Pick<MountStep, 'dest' | 'origin'>): MountStep {
   return {
     kind: 'MOUNT', source: '', fstype: '', data: '', flags: 0, propagation: 0,
-    attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0, create: 1, ...fields,
+    attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0, create: 1, copyUp: false, ...fields,
   };
 }
 
@@ -130,7 +130,7 @@ export function planMounts(spec: Spec, bundle: string, rootfs: string, host: Hos
     steps.push(mountStep({
       source: m.source ?? m.type, dest: m.destination, fstype: m.type, data: opts.data, flags: opts.flags,
       propagation: opts.propagation, recAttrSet: opts.recAttrSet, recAttrClr: opts.recAttrClr,
-      create: (opts.flags & M.MS_REMOUNT!) ? 0 : 1, origin,
+      create: (opts.flags & M.MS_REMOUNT!) ? 0 : 1, copyUp: opts.copyUp, origin,
     }));
   });
   return steps;

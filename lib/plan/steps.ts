@@ -31,6 +31,8 @@ export type Step = (
       recAttrClr: number;
       /** what to create at dest when missing: 0 nothing, 1 directory, 2 file */
       create: 0 | 1 | 2;
+      /** tmpcopyup: copy what dest held in the rootfs into the new tmpfs */
+      copyUp: boolean;
     }
   | { kind: 'MKNOD'; dest: string; mode: number; major: number; minor: number; uid: number; gid: number; bindFrom: string | null }
   | { kind: 'SYMLINK'; target: string; dest: string; ignoreExisting: boolean }
@@ -108,7 +110,7 @@ export function describeStep(step: Step): { operation: string; path: string | un
     case 'SYNC_CGROUPS': return { operation: 'wait to join the cgroups', path: undefined };
     case 'SET_ROOT_IDS': return { operation: 'become root in the user namespace', path: undefined };
     case 'ROOTFS': return { operation: 'prepare rootfs', path: step.rootfs };
-    case 'MOUNT': return { operation: `mount ${step.fstype || 'bind'}`, path: step.source ? `${step.source} on ${step.dest}` : step.dest };
+    case 'MOUNT': return { operation: `mount ${step.fstype || 'bind'}${step.copyUp ? ' (tmpcopyup)' : ''}`, path: step.source ? `${step.source} on ${step.dest}` : step.dest };
     case 'MKNOD': return { operation: step.bindFrom ? 'bind device' : 'mknod', path: step.dest };
     case 'SYMLINK': return { operation: 'symlink', path: `${step.dest} -> ${step.target}` };
     case 'MASK': return { operation: 'mask path', path: step.dest };

@@ -373,6 +373,105 @@ t.test('fs-specific data is passed through: tmpfs size, mode, nr_inodes', { skip
   t.same(s['modes'], ['/tmp 1777', '/run 1777', '/var 710'], 'modes: default 1777, mode=1777, mode=0710');
 });
 
+// ---------------------------------------------------------------------------
+// tmpcopyup
+
+/** Puts the image content tmpcopyup must carry over into `rootfs/dir`. */
+function seedCopyUp(rootfs: string, dir: string): string {
+  const d = path.join(rootfs, dir);
+  fs.mkdirSync(path.join(d, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(d, 'f'), 'from-image\n');
+  fs.chmodSync(path.join(d, 'f'), 0o640);
+  fs.chownSync(path.join(d, 'f'), 1000, 1000);
+  fs.utimesSync(path.join(d, 'f'), 1_000_000_000, 1_000_000_000);
+  fs.writeFileSync(path.join(d, 'sub', 'g'), 'deep\n');
+  fs.chmodSync(path.join(d, 'sub'), 0o750);
+  fs.chownSync(path.join(d, 'sub'), 1001, 1002);
+  fs.symlinkSync('sub/g', path.join(d, 'link'));
+  fs.lchownSync(path.join(d, 'link'), 1003, 1003);
+  return d;
+}
+
+/** Read by the owner: the default capabilities lack CAP_DAC_OVERRIDE. */
+const COPYUP_USER = { uid: 1000, gid: 1000, additionalGids: [1002] };
+
+const COPYUP_SCRIPT = (dir: string) => [
+  'echo "@@mountinfo"; cat /proc/self/mountinfo',
+  `echo "@@stat"; stat -c "%n %a %u:%g %F" ${dir}/f ${dir}/sub ${dir}/sub/g ${dir}/link`,
+  `echo "@@link"; readlink ${dir}/link; cat ${dir}/link`,
+  `echo "@@read"; cat ${dir}/f ${dir}/sub/g`,
+  `echo "@@mtime"; stat -c %Y ${dir}/f`,
+  `echo "@@root"; stat -c %a ${dir}`,
+  `echo "@@write"; (echo new > ${dir}/new && echo changed > ${dir}/f && cat ${dir}/new ${dir}/f) 2>&1`,
+].join('\n');
+
+t.test('tmpcopyup: the tmpfs starts with the image content, modes, owners, symlinks, mtimes', { skip: rootSkip }, async (t) => {
+  const rootfs = await privateRootfs('mntcopyup');
+  const seeded = seedCopyUp(rootfs, 'tmp');
+  const r = await runScript(COPYUP_SCRIPT('/tmp'), (c) => {
+    c.root = { path: rootfs, readonly: false };
+    c.process.user = COPYUP_USER;
+    c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'tmpcopyup', 'mode=1777'] });
+  });
+  if (!ranOk(t, r)) return;
+  const s = sections(r.stdout);
+  const tmp = at(parseMountinfo(s['mountinfo'] ?? []), '/tmp');
+  t.equal(tmp?.fstype, 'tmpfs', '/tmp is a tmpfs');
+  t.notOk(tmp?.superOptions.some((o) => o.includes('tmpcopyup')), `tmpcopyup is not mount data (${tmp?.superOptions})`);
+  t.same(s['stat'], [
+    '/tmp/f 640 1000:1000 regular file',
+    '/tmp/sub 750 1001:1002 directory',
+    '/tmp/sub/g 644 0:0 regular file',
+    '/tmp/link 777 1003:1003 symbolic link',
+  ], 'modes, owners and types carried over');
+  t.same(s['link'], ['sub/g', 'deep'], 'the symlink keeps its target');
+  t.same(s['read'], ['from-image', 'deep'], 'contents carried over');
+  t.same(s['mtime'], ['1000000000'], 'mtime carried over');
+  t.same(s['root'], ['1777'], 'the tmpfs root keeps its mode= option');
+  t.same(s['write'], ['new', 'changed'], 'the copy is writable');
+  t.equal(fs.readFileSync(path.join(seeded, 'f'), 'utf8'), 'from-image\n', 'the rootfs file is unchanged');
+  t.notOk(fs.existsSync(path.join(seeded, 'new')), 'nothing written into the rootfs');
+  t.equal(fs.statSync(path.join(seeded, 'f')).mode & 0o7777, 0o640);
+});
+
+t.test('tmpcopyup under root.readonly (podman --read-only), and with ro', { skip: rootSkip }, async (t) => {
+  const rootfs = await privateRootfs('mntcopyup');
+  seedCopyUp(rootfs, 'tmp');
+  seedCopyUp(rootfs, 'opt/ro');
+  const script = [
+    COPYUP_SCRIPT('/tmp'),
+    'echo "@@rootwrite"; touch /ociish-x 2>&1',
+    'echo "@@ro"; cat /opt/ro/f /opt/ro/sub/g; stat -c "%a %u:%g" /opt/ro/f; touch /opt/ro/x 2>&1; true',
+  ].join('\n');
+  const r = await runScript(script, (c) => {
+    c.root = { path: rootfs, readonly: true };
+    c.process.user = COPYUP_USER;
+    c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] });
+    c.mounts.push({ destination: '/opt/ro', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'tmpcopyup'] });
+  });
+  if (!ranOk(t, r)) return;
+  const s = sections(r.stdout);
+  const mounts = parseMountinfo(s['mountinfo'] ?? []);
+  t.equal(at(mounts, '/tmp')?.fstype, 'tmpfs');
+  t.same(s['read'], ['from-image', 'deep'], '/tmp: contents carried over');
+  t.same(s['write'], ['new', 'changed'], '/tmp: writable under a read-only root');
+  t.match(s['rootwrite']?.join('\n'), EROFS, '/ stays read-only');
+  t.equal(at(mounts, '/opt/ro')?.options[0], 'ro', 'ro tmpcopyup: read-only after the copy');
+  t.same(s['ro']?.slice(0, 3), ['from-image', 'deep', '640 1000:1000'], 'ro tmpcopyup: contents carried over');
+  t.match(s['ro']?.slice(3).join('\n'), EROFS, 'ro tmpcopyup: a write fails with EROFS');
+});
+
+t.test('tmpcopyup on a bind mount is refused with its pointer', { skip: rootSkip }, async (t) => {
+  const dir = hostTemp('mntcopyupbind');
+  let index = -1;
+  const r = await runScript('true', (c) => {
+    index = c.mounts.length;
+    c.mounts.push({ destination: '/mnt', type: 'bind', source: dir, options: ['rbind', 'tmpcopyup'] });
+  });
+  t.not(r.status, 0, 'run fails');
+  t.match(r.stderr, `/mounts/${index}/options/1: "tmpcopyup" applies to a tmpfs mount only, not a bind mount`, 'names the option\'s pointer and why');
+});
+
 t.test('a relative mount destination is relative to the container root', { skip: rootSkip }, async (t) => {
   const rootfs = await privateRootfs('mntroot');
   const r = await runScript('cut -d" " -f5,9 /proc/self/mountinfo | grep ociish-rel', (c) => {

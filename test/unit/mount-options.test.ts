@@ -14,7 +14,7 @@ const ATIME_MASK = M.MOUNT_ATTR__ATIME;
 
 const parse = (options: string[], type: string | undefined = 'tmpfs'): MountOptions => parseMountOptions(options, type, POINTER);
 
-const NONE: MountOptions = { bind: false, recursive: false, flags: 0, propagation: 0, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0, data: '' };
+const NONE: MountOptions = { bind: false, recursive: false, flags: 0, propagation: 0, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0, data: '', copyUp: false };
 const BIND: MountOptions = { ...NONE, bind: true, flags: M.MS_BIND };
 const RBIND: MountOptions = { ...NONE, bind: true, recursive: true, flags: M.MS_BIND | M.MS_REC };
 
@@ -200,16 +200,34 @@ t.test('options a bind mount cannot honour are refused with a pointer', async (t
   t.equal(unknown.message, `config.json ${POINTER}/options: unknown option(s) for a bind mount: mode=755, size=1k`);
 });
 
-t.test('idmap, ridmap and tmpcopyup are refused (not yet supported), never ignored', async (t) => {
+t.test('idmap and ridmap are refused (not yet supported), never ignored', async (t) => {
   const cases: [string[], string | undefined, number, string][] = [
     [['rbind', 'idmap'], 'none', 1, 'id-mapped mounts are not supported yet'],
     [['rbind', 'ro', 'ridmap'], 'none', 2, 'id-mapped mounts are not supported yet'],
     [['idmap'], 'bind', 0, 'id-mapped mounts are not supported yet'],
-    [['mode=755', 'tmpcopyup'], 'tmpfs', 1, 'tmpcopyup (copying the image content into the tmpfs) is not supported yet'],
   ];
   for (const [options, type, index, reason] of cases) {
     const e = configError(() => parse(options, type));
     t.equal(e.pointer, `${POINTER}/options/${index}`, `${options.join(',')}: pointer`);
     t.equal(e.reason, reason, `${options.join(',')}: reason`);
+  }
+});
+
+t.test('tmpcopyup: a flag of the tmpfs step, never mount(2) data; refused on anything but a new tmpfs', async (t) => {
+  t.same(parse(['nosuid', 'tmpcopyup', 'mode=1777', 'size=64k']), { ...NONE, flags: M.MS_NOSUID, data: 'mode=1777,size=64k', copyUp: true });
+  t.same(parse(['tmpcopyup']), { ...NONE, copyUp: true }, 'alone: no data at all');
+  t.same(parse(['mode=755']).copyUp, false);
+  const cases: [string[], string | undefined, number, string][] = [
+    [['bind', 'tmpcopyup'], 'none', 1, '"tmpcopyup" applies to a tmpfs mount only, not a bind mount'],
+    [['tmpcopyup'], 'bind', 0, '"tmpcopyup" applies to a tmpfs mount only, not a bind mount'],
+    [['rbind', 'ro', 'tmpcopyup'], 'tmpfs', 2, '"tmpcopyup" applies to a tmpfs mount only, not a bind mount'],
+    [['ro', 'tmpcopyup'], 'proc', 1, '"tmpcopyup" applies to a tmpfs mount only, not type "proc"'],
+    [['tmpcopyup'], 'devpts', 0, '"tmpcopyup" applies to a tmpfs mount only, not type "devpts"'],
+    [['remount', 'tmpcopyup'], 'tmpfs', 1, '"tmpcopyup" needs a new tmpfs, not a remount'],
+  ];
+  for (const [options, type, index, reason] of cases) {
+    const e = configError(() => parse(options, type));
+    t.equal(e.pointer, `${POINTER}/options/${index}`, `${options.join(',')} (${type}): pointer`);
+    t.equal(e.reason, reason, `${options.join(',')} (${type}): reason`);
   }
 });

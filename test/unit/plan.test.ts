@@ -67,6 +67,21 @@ const CGROUP_FLAGS = M.MS_NOSUID | M.MS_NOEXEC | M.MS_NODEV | M.MS_RELATIME; // 
 const RO_ATTRS = M.MOUNT_ATTR_RDONLY | M.MOUNT_ATTR_NOSUID | M.MOUNT_ATTR_NODEV | M.MOUNT_ATTR_NOEXEC;
 const DEFAULT_CAPS = bit('CAP_AUDIT_WRITE') | bit('CAP_KILL') | bit('CAP_NET_BIND_SERVICE');
 
+t.test('tmpcopyup: a flag on the tmpfs MOUNT step, not part of its mount(2) data', async (t) => {
+  const p = plan((c) => {
+    (c.mounts as Raw[]).push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'tmpcopyup', 'mode=1777'] });
+    (c.mounts as Raw[]).push({ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] });
+  });
+  const n = (defaultSpec({ cgroupNamespace: false }) as Raw).mounts.length as number;
+  t.match(fromMount(p, n), [{ kind: 'MOUNT', dest: '/tmp', fstype: 'tmpfs', flags: M.MS_NOSUID, data: 'mode=1777', copyUp: true, create: 1 }]);
+  t.match(fromMount(p, n + 1), [{ kind: 'MOUNT', dest: '/run', fstype: 'tmpfs', flags: 0, data: '', copyUp: true }]);
+  t.notOk(only(p, 'MOUNT').some((m) => m.data.includes('tmpcopyup')), 'no mount data carries it');
+  t.ok(only(p, 'MOUNT').filter((m) => m.copyUp).length === 2, 'only those two copy up');
+  t.throws(() => plan((c) => {
+    (c.mounts as Raw[]).push({ destination: '/tmp', type: 'bind', source: '/tmp', options: ['rbind', 'tmpcopyup'] });
+  }), { message: `config.json /mounts/${n}/options/1: "tmpcopyup" applies to a tmpfs mount only, not a bind mount` });
+});
+
 t.test('the default spec, in order', async (t) => {
   const p = plan();
   t.same(kinds(p), [
@@ -343,7 +358,7 @@ t.test('the cgroup view, unified layout', async (t) => {
     t.same(fromMount(p, CGROUP_MOUNT), [
       {
         kind: 'MOUNT', source: 'cgroup2', dest: '/sys/fs/cgroup', fstype: 'cgroup2', data: '', flags: M.MS_RDONLY | CGROUP_FLAGS,
-        propagation: 0, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0, create: 1, origin: `/mounts/${CGROUP_MOUNT}`,
+        propagation: 0, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0, create: 1, copyUp: false, origin: `/mounts/${CGROUP_MOUNT}`,
       },
     ]);
   });
@@ -353,7 +368,7 @@ t.test('the cgroup view, unified layout', async (t) => {
     t.same(fromMount(p, CGROUP_MOUNT), [
       {
         kind: 'MOUNT', source: '/sys/fs/cgroup/user.slice/ociish.scope', dest: '/sys/fs/cgroup', fstype: '', data: '', flags: M.MS_BIND | M.MS_REC,
-        propagation: 0, attrSet: RO_ATTRS, attrClr: 0, recAttrSet: 0, recAttrClr: 0, create: 1, origin: `/mounts/${CGROUP_MOUNT}`,
+        propagation: 0, attrSet: RO_ATTRS, attrClr: 0, recAttrSet: 0, recAttrClr: 0, create: 1, copyUp: false, origin: `/mounts/${CGROUP_MOUNT}`,
       },
     ]);
   });
@@ -472,7 +487,7 @@ function expectedLayout(s: Step): { ints: Int[]; groups: string[][] } {
     case 'SET_ROOT_IDS': return { ints: [s.setGroups], groups: [] };
     case 'ROOTFS': return { ints: [s.propagation], groups: [[s.rootfs, s.privateParent]] };
     // steps_mount.cc step_mount: ints[0..6] (plan.h's comment still lists the older 6-int form)
-    case 'MOUNT': return { ints: [s.flags, s.propagation, s.attrSet, s.attrClr, s.recAttrSet, s.recAttrClr, s.create], groups: [[s.source, s.dest, s.fstype, s.data]] };
+    case 'MOUNT': return { ints: [s.flags, s.propagation, s.attrSet, s.attrClr, s.recAttrSet, s.recAttrClr, s.create, s.copyUp ? 1 : 0], groups: [[s.source, s.dest, s.fstype, s.data]] };
     case 'MKNOD': return { ints: [s.mode, s.major, s.minor, s.uid, s.gid, s.bindFrom !== null], groups: [[s.dest, s.bindFrom ?? '']] };
     case 'SYMLINK': return { ints: [s.ignoreExisting], groups: [[s.target, s.dest]] };
     case 'MASK':
@@ -548,7 +563,11 @@ t.test('encodePlan: the bytes decode back to the steps', async (t) => {
       { kind: 'MKDIR', dest: '/work dir', origin: '/process/cwd' },
       {
         kind: 'MOUNT', source: '/src dir', dest: '/dést', fstype: '', data: '', flags: M.MS_BIND | M.MS_REC, propagation: M.MS_PRIVATE,
-        attrSet: 1, attrClr: 2, recAttrSet: 4, recAttrClr: 0x70, create: 2, origin: '/mounts/0',
+        attrSet: 1, attrClr: 2, recAttrSet: 4, recAttrClr: 0x70, create: 2, copyUp: false, origin: '/mounts/0',
+      },
+      {
+        kind: 'MOUNT', source: 'tmpfs', dest: '/tmp', fstype: 'tmpfs', data: 'mode=1777', flags: M.MS_NOSUID, propagation: 0,
+        attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0, create: 1, copyUp: true, origin: '/mounts/1',
       },
       { kind: 'MKNOD', dest: '/dev/fuse', mode: 0o20666, major: 10, minor: 229, uid: 0xfffffffe, gid: 5, bindFrom: '/dev/fuse', origin: '/linux/devices/0' },
       { kind: 'MKNOD', dest: '/dev/null', mode: 0o20666, major: 1, minor: 3, uid: 0, gid: 0, bindFrom: null, origin: '' },
