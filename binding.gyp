@@ -38,7 +38,11 @@
       # loops; the container child (csrc/child) must call nothing from libc.
       # -fvisibility=hidden: calls between the child's functions are direct,
       # not through the PLT (only the module's init is exported).
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fno-strict-aliasing", "-fno-tree-loop-distribute-patterns", "-fvisibility=hidden"],
+      # -fno-stack-protector: the canary lives in the thread's TLS, which a
+      # child waiting for `start` no longer has mapped (its memory is trimmed);
+      # distributions that turn the protector on by default (Ubuntu) would
+      # crash it.
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fno-strict-aliasing", "-fno-tree-loop-distribute-patterns", "-fvisibility=hidden", "-fno-stack-protector"],
       # Resolve every symbol at load: a lazy PLT binding in the child would run
       # the dynamic linker on the parent thread's TLS.
       "ldflags": ["-Wl,-z,now"]

@@ -40,6 +40,8 @@ int keep_fd(ChildContext* c, int fd);
 int copy_up(int src, int dst);
 
 int step_setns(ChildContext* c, const Step* s);
+int step_setns_pid(ChildContext* c, const Step* s);
+int step_session_keyring(ChildContext* c, const Step* s);
 int step_unshare(ChildContext* c, const Step* s);
 int step_sync_idmaps(ChildContext* c, const Step* s);
 int step_sync_cgroups(ChildContext* c, const Step* s);

@@ -33,6 +33,8 @@ typedef int (*StepFn)(ChildContext*, const Step*);
 StepFn step_fn(uint32_t op) {
   switch (op) {
     case STEP_SETNS: return step_setns;
+    case STEP_SETNS_PID: return step_setns_pid;
+    case STEP_SESSION_KEYRING: return step_session_keyring;
     case STEP_UNSHARE: return step_unshare;
     case STEP_SYNC_IDMAPS: return step_sync_idmaps;
     case STEP_SYNC_CGROUPS: return step_sync_cgroups;

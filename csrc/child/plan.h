@@ -57,7 +57,9 @@
   X(CHECK_EXEC, 32)     /* ints[path lookup] groups[[file],path dirs]: EXEC's lookup, no execve */ \
   X(CONSOLE, 33)        /* ints[set size,rows,cols]: a pty of the container's devpts as stdio */ \
   X(SYNC_HOOKS, 34)     /* ask the parent to run its hooks, wait for its go */ \
-  X(STDIN_DATA, 36)     /* strs[data]: stdin becomes a pipe holding data (a hook's state JSON) */
+  X(STDIN_DATA, 36)     /* strs[data]: stdin becomes a pipe holding data (a hook's state JSON) */ \
+  X(SETNS_PID, 37)      /* ints[pid,flags]: join those namespaces of a process at once (pidfd) */ \
+  X(SESSION_KEYRING, 38) /* strs[name]: join a new session keyring of that name */
 
 enum StepOp : uint32_t {
 #define OCIISH_STEP_ENUM(name, value) STEP_##name = value,

@@ -92,14 +92,16 @@ int step_exec(ChildContext* c, const Step* s) {
 }
 
 // Stdin becomes the read end of a pipe that already holds the data and is
-// closed for writing: the process reads it, then EOF (a hook's state JSON,
-// which fits in the pipe's buffer).
+// closed for writing: the process reads it, then EOF (a hook's state JSON;
+// the pipe is grown to hold it, up to /proc/sys/fs/pipe-max-size).
 int step_stdin_data(ChildContext*, const Step* s) {
   const char* data = s->groups[0][0];
   size_t len = slen(data);
   int fds[2];
   long r = sys(SYS_pipe2, fds, O_CLOEXEC);
   if (r < 0) return (int)r;
+  // Nobody reads before the exec: the pipe must hold it all (large annotations).
+  if (len > 65536) r = sys(SYS_fcntl, fds[1], F_SETPIPE_SZ, len);
   for (size_t off = 0; r >= 0 && off < len; off += (size_t)r) {
     r = sys(SYS_write, fds[1], data + off, len - off);
     if (r == 0) r = -EPIPE;

@@ -18,6 +18,26 @@ int step_setns(ChildContext*, const Step* s) {
   return (int)r;
 }
 
+// All of a process's namespaces in `flags` at once, through a pidfd: the
+// kernel enters the user namespace first and either joins them all or none,
+// and no /proc path is resolved half way (after the mount namespace the
+// host's /proc is out of sight).
+int step_setns_pid(ChildContext*, const Step* s) {
+  long fd = sys(SYS_pidfd_open, (long)s->ints[0], 0);
+  if (fd < 0) return (int)fd;
+  long r = sys(SYS_setns, fd, (long)s->ints[1]);
+  sys(SYS_close, fd);
+  return (int)r;
+}
+
+// A session keyring of the container's own, as runc makes one (keys the
+// container adds do not land in the caller's session keyring).
+int step_session_keyring(ChildContext*, const Step* s) {
+  const long KEYCTL_JOIN_SESSION_KEYRING = 1;
+  long r = sys(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, s->groups[0][0]);
+  return r < 0 ? (int)r : 0;
+}
+
 int step_unshare(ChildContext*, const Step* s) { return (int)sys(SYS_unshare, (long)s->ints[0]); }
 
 // The parent writes /proc/<pid>/{uid,gid}_map; we wait until it has.

@@ -25,6 +25,8 @@ export interface BuildOptions {
   barrierFifo?: string;
   /** The child waits before pivot_root while the runtime runs hooks (prestart, createRuntime, createContainer). */
   hooks?: boolean;
+  /** Join a new session keyring with this name (the container id, as runc); none: keep the caller's. */
+  sessionKeyring?: string;
   /** The container's own cgroup, and whether the child must wait while the parent puts it in. */
   cgroup?: CgroupJoin;
   host?: HostFacts;
@@ -52,6 +54,7 @@ export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
   const steps: Step[] = [
     ...(opts.barrierFifo !== undefined ? [{ kind: 'OPEN_BARRIER' as const, path: opts.barrierFifo, origin: '' }] : []),
     ...ns.steps,
+    ...(opts.sessionKeyring !== undefined ? [{ kind: 'SESSION_KEYRING' as const, name: opts.sessionKeyring, origin: '' }] : []),
     ...planMounts(spec, opts.bundle, rootfs, host, ns, opts.cgroup),
     ...planDevices(spec, ns, warnings),
     ...planCwd(spec),

@@ -12,6 +12,8 @@ type Int = number | bigint;
 function layout(step: Step): { ints: Int[]; raw?: Buffer; groups: string[][] } {
   switch (step.kind) {
     case 'SETNS': return { ints: [step.nstype], groups: [[step.path]] };
+    case 'SETNS_PID': return { ints: [step.pid, step.flags], groups: [] };
+    case 'SESSION_KEYRING': return { ints: [], groups: [[step.name]] };
     case 'UNSHARE': return { ints: [step.flags], groups: [] };
     case 'SET_ROOT_IDS': return { ints: [step.setGroups ? 1 : 0], groups: [] };
     case 'ROOTFS': return { ints: [step.propagation], groups: [[step.rootfs, step.privateParent]] };

@@ -1,31 +1,15 @@
-// exec: a new process in a running container. The child joins each of the
-// container's namespaces through its init's /proc/PID/ns files (the user
-// namespace first, the mount namespace last: after it the host's /proc is
-// out of sight), clones itself into the pid namespace, and then runs the
-// same process steps as the container's own process. No mounts: the
-// container's filesystem is already there.
+// exec: a new process in a running container. The child joins all of the
+// container's namespaces at once through a pidfd of its init (setns), clones
+// itself into the pid namespace, and then runs the same process steps as the
+// container's own process. No mounts: the container's filesystem is
+// already there.
 import { ConfigError } from '../errors';
 import type { SeccompFilter } from '../seccomp';
-import type { NamespaceType, Process, Spec } from '../spec';
+import type { Process, Spec } from '../spec';
 import { hostFacts, type HostFacts } from './host';
 import { NAMESPACE_FLAGS, type CgroupJoin } from './namespaces';
 import { planProcess } from './process';
 import type { Plan, Step } from './steps';
-
-/** /proc/PID/ns/<name> for each namespace type. */
-const NS_FILE: Record<NamespaceType, string> = {
-  user: 'user',
-  pid: 'pid',
-  network: 'net',
-  ipc: 'ipc',
-  uts: 'uts',
-  cgroup: 'cgroup',
-  time: 'time',
-  mount: 'mnt',
-};
-
-/** The order of the joins: user first (it grants the rights for the rest), mount last. */
-const JOIN_ORDER: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
 
 export interface ExecPlanOptions {
   /** The container's init, whose namespaces the process joins. */
@@ -44,10 +28,10 @@ export function planJoinContainer(spec: Spec, initPid: number, cgroup?: CgroupJo
   if (types.has('time')) throw new ConfigError('/linux/namespaces', 'exec into a container with a time namespace is not supported yet');
   const steps: Step[] = [];
   if (cgroup?.sync) steps.push({ kind: 'SYNC_CGROUPS', origin: '/linux/cgroupsPath' });
-  for (const type of JOIN_ORDER) {
-    if (!types.has(type)) continue;
-    steps.push({ kind: 'SETNS', nstype: NAMESPACE_FLAGS[type], path: `/proc/${initPid}/ns/${NS_FILE[type]}`, origin: '/linux/namespaces' });
-  }
+  const flags = [...types].reduce((f, type) => f | NAMESPACE_FLAGS[type], 0);
+  if (flags) steps.push({ kind: 'SETNS_PID', pid: initPid, flags, origin: '/linux/namespaces' });
+  // Files a hook or process makes belong to the namespace's root, not to an unmapped id.
+  if (types.has('user')) steps.push({ kind: 'SET_ROOT_IDS', setGroups: true, origin: '/linux/namespaces' });
   // setns into a pid namespace applies to children only.
   if (types.has('pid')) steps.push({ kind: 'FORK_INIT', origin: '/linux/namespaces' });
   return steps;

@@ -4,6 +4,10 @@
 
 export type Step = (
   | { kind: 'SETNS'; nstype: number; path: string }
+  /** Join a new session keyring named `name` (runc's default; --no-new-keyring leaves it out). */
+  | { kind: 'SESSION_KEYRING'; name: string }
+  /** Join the namespaces in `flags` of process `pid` at once (setns on its pidfd). */
+  | { kind: 'SETNS_PID'; pid: number; flags: number }
   | { kind: 'UNSHARE'; flags: number }
   | { kind: 'SYNC_IDMAPS' }
   | { kind: 'SYNC_CGROUPS' }
@@ -105,6 +109,8 @@ export interface Plan {
 export function describeStep(step: Step): { operation: string; path: string | undefined } {
   switch (step.kind) {
     case 'SETNS': return { operation: 'join namespace', path: step.path };
+    case 'SETNS_PID': return { operation: 'join the namespaces of process', path: String(step.pid) };
+    case 'SESSION_KEYRING': return { operation: 'join a new session keyring', path: step.name };
     case 'UNSHARE': return { operation: 'unshare namespaces', path: undefined };
     case 'SYNC_IDMAPS': return { operation: 'wait for uid/gid maps', path: undefined };
     case 'SYNC_CGROUPS': return { operation: 'wait to join the cgroups', path: undefined };

@@ -27,6 +27,8 @@ export interface CreateOptions {
   /** Send a pidfd of the init to this unix socket, as runc's --pidfd-socket. */
   pidfdSocket?: string;
   preservedFds?: number;
+  /** Keep the caller's session keyring instead of a new one named after the container (runc's --no-new-keyring). */
+  noNewKeyring?: boolean;
   seccompCacheDir?: string;
   onWarning?: (message: string) => void;
 }
@@ -64,6 +66,7 @@ export async function createContainer(opts: CreateOptions): Promise<{ pid: numbe
       seccompCacheDir: opts.seccompCacheDir,
       barrierFifo: state.execFifo,
       hooks: hasCreateHooks(spec),
+      sessionKeyring: opts.noNewKeyring ? undefined : id,
     });
     for (const w of plan.warnings) opts.onWarning?.(w);
     // Written before anything exists on the host, so that `delete --force`
@@ -79,7 +82,7 @@ export async function createContainer(opts: CreateOptions): Promise<{ pid: numbe
     const init = await spawnInCgroup(plan, cgroup, {
       onSeccompListener: (fd, pid) => deliverListener(seccomp!, fd, { ociVersion: OCI_VERSION, id, pid, bundle, annotations: stored.annotations }),
       onConsole: (fd, ptsIndex) => sendConsole(opts.consoleSocket!, fd, ptsIndex),
-      onHooks: (pid) => runCreateHooks(spec, { ...publicState(stored, 'creating'), pid }, cgroup),
+      onHooks: (pid) => runCreateHooks(spec, { ...publicState(stored, 'creating'), pid }, cgroup, stored.rootfs),
     });
     try {
       const stat = processStat(init.pid);

@@ -2,7 +2,7 @@
 // and cgroup. Attached, its exit status is the caller's; detached, it is left
 // running (reparented to the caller's subreaper once this process exits).
 import * as path from 'node:path';
-import { ConfigError } from '../errors';
+import { ConfigError, ContainerStateError } from '../errors';
 import { native, type ExitStatus } from '../native';
 import { buildExecPlan } from '../plan';
 import { cachedSeccompFilter, deliverListener } from '../seccomp';
@@ -24,8 +24,6 @@ export interface ExecOptions {
   /** Send a pidfd of the process to this unix socket, as runc's --pidfd-socket. */
   pidfdSocket?: string;
   preservedFds?: number;
-  /** Exec into a paused container (the process starts frozen). */
-  ignorePaused?: boolean;
   seccompCacheDir?: string;
   onWarning?: (message: string) => void;
   /** Called once the process runs (e.g. to forward signals to it). */
@@ -36,8 +34,9 @@ export async function execInContainer(opts: ExecOptions): Promise<{ pid: number;
   const c = LoadedContainer.load(opts.root, opts.id);
   let proc: ContainerProcess;
   try {
+    // A process born into a frozen cgroup would never report back.
     const status = c.require(['created', 'running', 'paused'], 'exec');
-    if (status === 'paused' && !opts.ignorePaused) throw new ConfigError('', `container ${opts.id} is paused: resume it first`);
+    if (status === 'paused') throw new ContainerStateError(opts.id, 'cannot exec: container is paused (resume it first)');
     if (opts.process.terminal && !opts.consoleSocket) throw new ConfigError('/terminal', 'a terminal needs a console socket (--console-socket)');
     const { config, pid: initPid, bundle } = c.stored;
     const seccomp = config.linux?.seccomp;
@@ -57,8 +56,15 @@ export async function execInContainer(opts: ExecOptions): Promise<{ pid: number;
     // Other commands (kill, delete) must not wait for this process to end.
     c.release();
   }
-  if (opts.pidfdSocket) native.sendToUnixSocket(opts.pidfdSocket, Buffer.from(String(proc.pid)), [proc.pidfd]);
-  if (opts.pidFile) writeFileAtomic(path.resolve(opts.pidFile), String(proc.pid));
+  try {
+    if (opts.pidfdSocket) native.sendToUnixSocket(opts.pidfdSocket, Buffer.from(String(proc.pid)), [proc.pidfd]);
+    if (opts.pidFile) writeFileAtomic(path.resolve(opts.pidFile), String(proc.pid));
+  } catch (e) {
+    // The caller will treat the exec as failed: it must not run on unseen.
+    native.pidfdSendSignal(proc.pidfd, 9);
+    await proc.exited;
+    throw e;
+  }
   opts.onStart?.(proc);
   return { pid: proc.pid, exited: opts.detach ? null : proc.exited };
 }

@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import type { Cgroup } from '../cgroups';
 import { StepError } from '../errors';
 import { native, type ExitStatus } from '../native';
-import { planJoinContainer, type Plan } from '../plan';
+import { hostFacts, planJoinContainer, type Plan, type Step } from '../plan';
+import { planProcess } from '../plan/process';
 import type { Hook, Spec } from '../spec';
 import { spawnInCgroup } from './run';
 import type { State } from './state';
@@ -21,6 +22,17 @@ export interface HookContainer {
   spec: Spec;
   initPid: number;
   cgroup: Cgroup;
+  /** The rootfs on the host (the container user's HOME from its /etc/passwd). */
+  rootfs: string;
+}
+
+/** The container process's user, capabilities, rlimits, umask and no_new_privs, without its execve. */
+function containerProcessSteps(spec: Spec, rootfs: string, hook: Hook): Step[] {
+  const userns = spec.linux?.namespaces?.some((ns) => ns.type === 'user') ?? false;
+  const host = hostFacts();
+  const process = { ...spec.process!, args: [hook.path], env: hook.env ?? [], terminal: false };
+  const steps = planProcess(process, host, !(userns && host.euid !== 0), { rootfs, preservedFds: 0, barrier: false, seccomp: null }, []);
+  return steps.filter((s) => s.kind !== 'EXEC');
 }
 
 function describe(phase: HookPhase, index: number, hook: Hook): string {
@@ -64,14 +76,24 @@ function runHostHook(phase: HookPhase, index: number, hook: Hook, stateJson: str
   });
 }
 
-/** A hook in the container's namespaces and cgroup, as the root of its user namespace. */
+/**
+ * A hook in the container's namespaces and cgroup. createContainer runs as
+ * the root of the container (before pivot_root its path is the runtime's);
+ * startContainer, whose path the image controls, gets what the container
+ * process gets: its user, capabilities and no_new_privs, as runc runs it
+ * from the init just before execve.
+ */
 async function runContainerHook(phase: HookPhase, index: number, hook: Hook, stateJson: string, where: HookContainer): Promise<void> {
   const args = hook.args?.length ? hook.args : [hook.path];
+  const origin = `/hooks/${phase}/${index}`;
+  const exec: Step = { kind: 'EXEC', args, env: hook.env ?? [], pathDirs: null, preservedFds: 0, file: hook.path, origin: `${origin}/path` };
+  const asProcess = phase === 'startContainer' && where.spec.process ? containerProcessSteps(where.spec, where.rootfs, hook) : [];
   const plan: Plan = {
     steps: [
       ...planJoinContainer(where.spec, where.initPid, where.cgroup.planJoin()),
-      { kind: 'STDIN_DATA', data: stateJson, origin: `/hooks/${phase}/${index}` },
-      { kind: 'EXEC', args, env: hook.env ?? [], pathDirs: null, preservedFds: 0, file: hook.path, origin: `/hooks/${phase}/${index}/path` },
+      { kind: 'STDIN_DATA', data: stateJson, origin },
+      ...asProcess,
+      exec,
     ],
     cloneFlags: 0,
     idMaps: null,
@@ -85,6 +107,11 @@ async function runContainerHook(phase: HookPhase, index: number, hook: Hook, sta
   throw failed(phase, index, hook, timedOut ? `timed out after ${hook.timeout} s` : exitDetail(status, ''));
 }
 
+/** The spec's state, as hooks get it on stdin. */
+function stateJson(state: State): string {
+  return JSON.stringify({ ociVersion: state.ociVersion, id: state.id, status: state.status, pid: state.pid, bundle: state.bundle, annotations: state.annotations });
+}
+
 /**
  * Runs a phase's hooks in order; the first failure throws (the callers
  * decide, by the spec, whether that fails the operation or is a warning).
@@ -93,11 +120,11 @@ async function runContainerHook(phase: HookPhase, index: number, hook: Hook, sta
 export async function runHooks(phase: HookPhase, spec: Spec, state: State, where?: HookContainer): Promise<void> {
   const hooks = spec.hooks?.[phase] ?? [];
   if (!hooks.length) return;
-  const stateJson = JSON.stringify({ ociVersion: state.ociVersion, id: state.id, status: state.status, pid: state.pid, bundle: state.bundle, annotations: state.annotations });
+  const json = stateJson(state);
   const inContainer = phase === 'createContainer' || phase === 'startContainer';
   for (const [index, hook] of hooks.entries()) {
-    if (inContainer) await runContainerHook(phase, index, hook, stateJson, where!);
-    else await runHostHook(phase, index, hook, stateJson);
+    if (inContainer) await runContainerHook(phase, index, hook, json, where!);
+    else await runHostHook(phase, index, hook, json);
   }
 }
 
@@ -108,17 +135,20 @@ export function hasCreateHooks(spec: Spec): boolean {
 }
 
 /** While the child waits before pivot_root: prestart and createRuntime here, createContainer in its namespaces. */
-export async function runCreateHooks(spec: Spec, state: State, cgroup: Cgroup): Promise<void> {
+export async function runCreateHooks(spec: Spec, state: State, cgroup: Cgroup, rootfs: string): Promise<void> {
   await runHooks('prestart', spec, state);
   await runHooks('createRuntime', spec, state);
-  await runHooks('createContainer', spec, state, { spec, initPid: state.pid, cgroup });
+  await runHooks('createContainer', spec, state, { spec, initPid: state.pid, cgroup, rootfs });
 }
 
-/** Runs a phase's hooks where a failure is only a warning (poststart, poststop). */
-export async function runHooksWarning(phase: HookPhase, spec: Spec, state: State, onWarning?: (message: string) => void): Promise<void> {
-  try {
-    await runHooks(phase, spec, state);
-  } catch (e) {
-    onWarning?.((e as Error).message);
+/** Runs a phase's hooks where a failure is only a warning and the next hooks still run (poststart, poststop). */
+export async function runHooksWarning(phase: 'poststart' | 'poststop', spec: Spec, state: State, onWarning?: (message: string) => void): Promise<void> {
+  const json = stateJson(state);
+  for (const [index, hook] of (spec.hooks?.[phase] ?? []).entries()) {
+    try {
+      await runHostHook(phase, index, hook, json);
+    } catch (e) {
+      onWarning?.((e as Error).message);
+    }
   }
 }

@@ -18,6 +18,8 @@ export interface RunOptions {
   spec: Spec;
   root?: string;
   preservedFds?: number;
+  /** Keep the caller's session keyring instead of a new one named after the container (runc's --no-new-keyring). */
+  noNewKeyring?: boolean;
   /** Keep compiled seccomp programs here for later processes (the CLI); in memory only without it. */
   seccompCacheDir?: string;
   /** Called with each warning the plan has (unknown capabilities, ...). */
@@ -51,6 +53,7 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
     cgroup: cgroup.planJoin(),
     seccompCacheDir: opts.seccompCacheDir,
     hooks: hasCreateHooks(opts.spec),
+    sessionKeyring: opts.noNewKeyring ? undefined : opts.id,
     // startContainer hooks run while the process waits before execve.
     barrier: Boolean(opts.spec.hooks?.startContainer?.length),
   });
@@ -84,8 +87,8 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
         onSeccompListener: (fd, pid) =>
           deliverListener(seccomp!, fd, { ociVersion: OCI_VERSION, id: opts.id, pid, bundle, annotations: stored.annotations }),
         onConsole: (fd, ptsIndex) => (opts.consoleSocket ? sendConsole(opts.consoleSocket, fd, ptsIndex) : opts.onConsole!(fd, ptsIndex)),
-        onHooks: (pid) => runCreateHooks(opts.spec, { ...publicState(stored, 'creating'), pid }, cgroup),
-        onReady: (pid) => runHooks('startContainer', opts.spec, { ...publicState(stored, 'created'), pid }, { spec: opts.spec, initPid: pid, cgroup }),
+        onHooks: (pid) => runCreateHooks(opts.spec, { ...publicState(stored, 'creating'), pid }, cgroup, stored.rootfs),
+        onReady: (pid) => runHooks('startContainer', opts.spec, { ...publicState(stored, 'created'), pid }, { spec: opts.spec, initPid: pid, cgroup, rootfs: stored.rootfs }),
       });
       try {
         Object.assign(stored, { status: 'running', pid: container.pid, pidStartTime: processStat(container.pid)?.startTime ?? '' });

@@ -18,7 +18,7 @@ export async function startContainer(root: string, id: string, opts: StartOption
     }
     const config = c.stored.config;
     try {
-      await runHooks('startContainer', config, c.state(), { spec: config, initPid: c.stored.pid, cgroup: c.cgroup });
+      await runHooks('startContainer', config, c.state(), { spec: config, initPid: c.stored.pid, cgroup: c.cgroup, rootfs: c.stored.rootfs });
     } catch (e) {
       // The spec: a failed startContainer hook stops the container.
       await c.cgroup.killAll().catch(() => {});

@@ -128,14 +128,27 @@ export class StateDir {
     return path.join(this.dir, 'exec.fifo');
   }
 
+  /**
+   * Locks the directory. One deleted (and maybe made again under the same
+   * id) while we waited is not the container any more: the lock then
+   * follows the path to the directory that is there now.
+   */
   private lock(): void {
-    this.lockFd = fs.openSync(this.dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-    try {
-      native.flock(this.lockFd, true, true);
-    } catch (e) {
-      fs.closeSync(this.lockFd);
-      this.lockFd = -1;
-      throw e;
+    for (;;) {
+      const fd = fs.openSync(this.dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      try {
+        native.flock(fd, true, true);
+        const locked = fs.fstatSync(fd);
+        const now = fs.statSync(this.dir, { throwIfNoEntry: false });
+        if (locked.nlink > 0 && now && now.ino === locked.ino && now.dev === locked.dev) {
+          this.lockFd = fd;
+          return;
+        }
+      } catch (e) {
+        fs.closeSync(fd);
+        throw e;
+      }
+      fs.closeSync(fd);
     }
   }
 
@@ -156,7 +169,8 @@ export class StateDir {
 
   write(state: StoredState): void {
     const tmp = `${this.stateFile}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(state));
+    // Only root may read it: it holds the whole config, process.env included (runc's is 0600 too).
+    fs.writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
     fs.renameSync(tmp, this.stateFile);
   }
 
@@ -174,14 +188,15 @@ export class StateDir {
   }
 }
 
-/** The state as it is now: a dead or reused pid is stopped; a waiting init is created; a frozen cgroup is paused. */
+/** The state as it is now: a dead or reused pid is stopped; a frozen cgroup is paused; a waiting init is created. */
 export function liveStatus(stored: StoredState, frozen: () => boolean, dir: StateDir): Status {
   if (stored.status === 'creating' && !stored.pid) return 'creating';
   if (stored.status === 'stopped') return 'stopped';
   const stat = processStat(stored.pid);
   if (!stat || stat.startTime !== stored.pidStartTime || stat.state === 'Z' || stat.state === 'X') return 'stopped';
-  if (fs.existsSync(dir.execFifo)) return 'created';
-  return frozen() ? 'paused' : 'running';
+  // Frozen first: a paused created container is paused (runc's order).
+  if (frozen()) return 'paused';
+  return fs.existsSync(dir.execFifo) ? 'created' : 'running';
 }
 
 /** What `state` prints: the spec's fields and runc's extras; a stopped container shows pid 0, as runc's does. */

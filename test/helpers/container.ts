@@ -94,6 +94,28 @@ export function ociish(args: string[], opts: { input?: string; cwd?: string; tim
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * Runs the ociish CLI (as ociish() does) with its stdout and stderr on
+ * files, not pipes: a created or detached container keeps the stdio it was
+ * given, and a pipe would hold spawnSync until the container exits.
+ */
+export function ociishToFiles(args: string[], opts: { input?: string } = {}): RunResult {
+  const dir = tempDir('cli');
+  const out = path.join(dir, 'out');
+  const err = path.join(dir, 'err');
+  const fds = [fs.openSync(out, 'w'), fs.openSync(err, 'w')];
+  try {
+    const r = spawnSync('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ociishBin, '--root', stateRoot, ...args], {
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', fds[0]!, fds[1]!],
+      input: opts.input,
+      timeout: 30_000,
+    });
+    return { status: r.status, signal: r.signal, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
+  } finally {
+    for (const fd of fds) fs.closeSync(fd);
+  }
+}
+
 /** Runs a shell script in a fresh container built from the default config changed by `edit`. */
 export async function runScript(script: string, edit?: (config: Config, rootfs: string) => void): Promise<RunResult> {
   const bundle = await makeBundle((config, rootfs) => {

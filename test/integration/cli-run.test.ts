@@ -537,12 +537,12 @@ t.test('--log FILE --log-format json: a failure writes exactly one JSON line {le
 
   // A config error, and the = form of the flags.
   const log2 = path.join(dir, 'log2.json');
-  const bad = await makeBundle((c) => (c.hooks = { prestart: [{ path: '/bin/true' }] }));
+  const bad = await makeBundle((c) => (c.process.apparmorProfile = 'docker-default'));
   const r2 = ociish([`--log=${log2}`, '--log-format=json', 'run', '-b', bad, uniqueId('log')]);
   t.equal(r2.status, 1);
   const lines2 = logLines(log2);
   t.equal(lines2.length, 1);
-  t.same(JSON.parse(lines2[0]!).msg, 'config.json /hooks/prestart: not supported yet: hooks');
+  t.same(JSON.parse(lines2[0]!).msg, 'config.json /process/apparmorProfile: not supported yet: AppArmor profiles (process.apparmorProfile)');
 });
 
 t.test('--log-format json: a failure after a warning still leaves one JSON object in --log', { skip: rootSkip }, async (t) => {

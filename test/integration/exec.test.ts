@@ -4,29 +4,15 @@
 // and its exit code is the command's; --detach with --pid-file; --process
 // with a podman-made process file; a missing binary in runc's words.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeBundle, ociishBin, repoRoot, rootSkip, stateRoot, tempDir, uniqueId } from '../helpers/container';
+import { spawnSync } from 'node:child_process';
+import { makeBundle, ociishBin, repoRoot, rootSkip, stateRoot, tempDir, uniqueId, ociishToFiles } from '../helpers/container';
+import { fdReceiver, fdReceiverSkip } from '../helpers/fd-receiver';
 import { defaultCgroupDirs } from '../helpers/cgroups';
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** ociish with its stdout and stderr on files (a detached process keeps them). */
-function cli(args: string[]): Result {
-  const dir = tempDir('exec-cli');
-  const fds = [fs.openSync(path.join(dir, 'out'), 'w'), fs.openSync(path.join(dir, 'err'), 'w')];
-  try {
-    const r = spawnSync('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ociishBin, '--root', stateRoot, ...args], { stdio: ['ignore', fds[0]!, fds[1]!], timeout: 30_000 });
-    return { status: r.status, stdout: fs.readFileSync(path.join(dir, 'out'), 'utf8'), stderr: fs.readFileSync(path.join(dir, 'err'), 'utf8') };
-  } finally {
-    for (const fd of fds) fs.closeSync(fd);
-  }
-}
+/** ociish with stdout and stderr on files: a container it leaves running keeps them. */
+const cli = ociishToFiles;
 
 const id = uniqueId('exec');
 let initPid = 0;
@@ -122,4 +108,46 @@ t.test('exec into a stopped or unknown container fails', { skip: rootSkip }, asy
   const r = cli(['exec', 'no-such-container', 'true']);
   t.equal(r.status, 1);
   t.match(r.stderr, /does not exist/);
+});
+
+t.test('exec --preserve-fds, --pidfd-socket; a paused container', { skip: rootSkip || fdReceiverSkip }, async (t) => {
+  const dir = tempDir('exec-fds');
+  fs.writeFileSync(path.join(dir, 'in'), 'fd three\n');
+  const fd = fs.openSync(path.join(dir, 'in'), 'r');
+  const outFd = fs.openSync(path.join(dir, 'out'), 'w');
+  const r = spawnSync('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ociishBin, '--root', stateRoot, 'exec', '--preserve-fds', '1', id, 'sh', '-c', 'cat <&3'], { stdio: ['ignore', outFd, 'pipe', fd], encoding: 'utf8' });
+  fs.closeSync(fd);
+  fs.closeSync(outFd);
+  t.equal(r.status, 0, `exec --preserve-fds 1 (stderr: ${r.stderr.trim() || '-'})`);
+  t.equal(fs.readFileSync(path.join(dir, 'out'), 'utf8'), 'fd three\n', 'fd 3 reached the process');
+
+  const socketPath = path.join(dir, 'sock');
+  const receiver = await fdReceiver(socketPath, 'describe');
+  t.teardown(receiver.kill);
+  const detached = cli(['exec', '--detach', '--pidfd-socket', socketPath, id, 'sleep', '0.5']);
+  t.equal(detached.status, 0, 'exec --detach --pidfd-socket');
+  await receiver.done;
+  t.match(receiver.output(), /^fd anon_inode:\[pidfd\]$/m, 'a pidfd of the process reached the socket');
+
+  t.equal(cli(['pause', id]).status, 0, 'pause');
+  const refused = cli(['exec', id, 'true']);
+  t.equal(refused.status, 1, 'exec into a paused container fails');
+  t.match(refused.stderr, /cannot exec: container is paused/);
+  const ignored = cli(['exec', '--ignore-paused', id, 'true']);
+  t.equal(ignored.status, 1, '--ignore-paused is refused (the process would hang in the frozen cgroup)');
+  t.match(ignored.stderr, /--ignore-paused is not supported/);
+  t.equal(cli(['resume', id]).status, 0, 'resume');
+});
+
+t.test('exec -t --console-socket: the process runs on a new pty of the container', { skip: rootSkip || fdReceiverSkip }, async (t) => {
+  const socketPath = path.join(tempDir('exec-tty'), 'sock');
+  const receiver = await fdReceiver(socketPath, 'read');
+  t.teardown(receiver.kill);
+  const r = cli(['exec', '-t', '--console-socket', socketPath, id, 'sh', '-c', 'tty; sleep 0.3']);
+  t.equal(r.status, 0, `exec -t exits 0 (stderr: ${r.stderr.trim() || '-'})`);
+  await receiver.done;
+  t.match(receiver.output(), /^payload \/dev\/pts\/\d+ 1$/m, 'the master arrived with the pty path');
+  t.match(receiver.output(), /^\/dev\/pts\/\d+\r?$/m, 'tty: the process is on that pty');
+  const noSocket = cli(['exec', '-t', id, 'true']);
+  t.equal(noSocket.status, 1, 'exec -t without --console-socket is refused');
 });

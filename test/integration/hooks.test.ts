@@ -4,29 +4,15 @@
 // its args and env; a failing or timed-out hook fails create (leaving
 // nothing) but only warns after start. Foreground `run` runs them all.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makeBundle, ociishBin, rootSkip, stateRoot, tempDir, uniqueId, type Config } from '../helpers/container';
+import { makeBundle, privateRootfs, rootSkip, stateRoot, tempDir, uniqueId, type Config, ociishToFiles } from '../helpers/container';
 import { defaultCgroupDirs } from '../helpers/cgroups';
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Result {
-  const dir = tempDir('hooks-cli');
-  const fds = [fs.openSync(path.join(dir, 'out'), 'w'), fs.openSync(path.join(dir, 'err'), 'w')];
-  try {
-    const r = spawnSync('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ociishBin, '--root', stateRoot, ...args], { stdio: ['ignore', fds[0]!, fds[1]!], timeout: 30_000 });
-    return { status: r.status, stdout: fs.readFileSync(path.join(dir, 'out'), 'utf8'), stderr: fs.readFileSync(path.join(dir, 'err'), 'utf8') };
-  } finally {
-    for (const fd of fds) fs.closeSync(fd);
-  }
-}
+/** ociish with stdout and stderr on files: a container it leaves running keeps them. */
+const cli = ociishToFiles;
 
 interface HookRecord {
   phase: string;
@@ -143,4 +129,29 @@ t.test('foreground run: all six hooks, in order', { skip: rootSkip }, async (t) 
   t.equal(r.status, 5, `run exits with the container's code (stderr: ${r.stderr.trim() || '-'})`);
   t.same(h.records().map((x) => x.phase), [...PHASES], 'every hook ran, in lifecycle order');
   t.equal(h.records()[3]!.state.status, 'created', 'startContainer saw "created"');
+});
+
+t.test('container-namespace hooks and exec in a container with a user namespace', { skip: rootSkip }, async (t) => {
+  const h = hookDir();
+  // The rootfs shifted to the mapped range, as images for a user namespace are.
+  const rootfs = await privateRootfs('hooks-userns');
+  execFileSync('chown', ['-R', '-h', '200000:200000', rootfs]);
+  const bundle = await bundleWithHooks(h, 'sleep 2', (c) => {
+    c.root.path = rootfs;
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    c.hooks = { createContainer: c.hooks.createContainer, startContainer: c.hooks.startContainer };
+  });
+  const id = uniqueId('hooks-userns');
+  const created = cli(['create', '--bundle', bundle, id]);
+  if (!t.equal(created.status, 0, `create (stderr: ${created.stderr.trim() || '-'})`)) return;
+  const initPid = JSON.parse(cli(['state', id]).stdout).pid as number;
+  t.equal(cli(['start', id]).status, 0, 'start');
+  t.same(h.records().map((r) => r.phase), ['createContainer', 'startContainer'], 'both hooks ran');
+  for (const r of h.records()) t.equal(r.mnt, fs.readlinkSync(`/proc/${initPid}/ns/mnt`), `${r.phase}: in the container's mount namespace`);
+  const e = cli(['exec', id, 'sh', '-c', 'id -u; cat /proc/self/uid_map']);
+  t.equal(e.status, 0, `exec (stderr: ${e.stderr.trim() || '-'})`);
+  t.match(e.stdout, /^0\n\s+0\s+200000\s+65536$/m, "exec runs as root of the container's user namespace");
+  t.equal(cli(['delete', '--force', id]).status, 0, 'delete --force');
 });

@@ -10,37 +10,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makeBundle, ociishBin, processesMentioning, rootSkip, stateRoot, tempDir, uniqueId, type Config } from '../helpers/container';
+import { makeBundle, ociishBin, processesMentioning, rootSkip, stateRoot, tempDir, uniqueId, type Config, ociishToFiles, type RunResult } from '../helpers/container';
 import { defaultCgroupDirs } from '../helpers/cgroups';
+import { fdReceiver, fdReceiverSkip } from '../helpers/fd-receiver';
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+/** ociish with stdout and stderr on files: a container it leaves running keeps them. */
+const cli = ociishToFiles;
 
-/**
- * Runs ociish with its stdio on files, not pipes: a created container keeps
- * the stdio it was given, and a pipe would hold spawnSync until it exits.
- */
-function cli(args: string[], opts: { input?: string } = {}): Result {
-  const dir = tempDir('cli');
-  const out = path.join(dir, 'out');
-  const err = path.join(dir, 'err');
-  const fds = [fs.openSync(out, 'w'), fs.openSync(err, 'w')];
-  try {
-    const r = spawnSync('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ociishBin, '--root', stateRoot, ...args], {
-      stdio: [opts.input === undefined ? 'ignore' : 'pipe', fds[0]!, fds[1]!],
-      input: opts.input,
-      timeout: 30_000,
-    });
-    return { status: r.status, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
-  } finally {
-    for (const fd of fds) fs.closeSync(fd);
-  }
-}
-
-function ok(t: Test, r: Result, what: string): boolean {
+function ok(t: Test, r: RunResult, what: string): boolean {
   return t.equal(r.status, 0, `${what} exits 0 (stderr: ${r.stderr.trim() || '-'})`);
 }
 
@@ -90,9 +67,12 @@ async function bundleWith(script: string, edit?: (c: Config) => void): Promise<{
   return { bundle, out };
 }
 
+/** The default config masks /proc/keys; the keyring tests read it. */
+const unmaskKeys = (c: Config) => (c.linux.maskedPaths = c.linux.maskedPaths.filter((p: string) => p !== '/proc/keys'));
+
 const created: string[] = [];
 /** Creates a container (remembered for the final cleanup). */
-function create(id: string, bundle: string, extra: string[] = []): Result {
+function create(id: string, bundle: string, extra: string[] = []): RunResult {
   created.push(id);
   return cli(['create', '--bundle', bundle, ...extra, id]);
 }
@@ -102,7 +82,7 @@ t.teardown(() => {
 });
 
 t.test('create leaves the init blocked before execve; start runs it; state follows; delete removes it all', { skip: rootSkip }, async (t) => {
-  const { bundle, out } = await bundleWith('echo started > /out/marker; sleep 0.3; echo done > /out/done');
+  const { bundle, out } = await bundleWith('echo started > /out/marker; cat /proc/keys > /out/keys; sleep 0.3; echo done > /out/done', unmaskKeys);
   const id = uniqueId('life');
   const pidFile = path.join(tempDir('pid'), 'pid');
   const r = create(id, bundle, ['--pid-file', pidFile]);
@@ -129,6 +109,8 @@ t.test('create leaves the init blocked before execve; start runs it; state follo
   if (!ok(t, started, 'start')) return;
   await until('the marker', () => fs.existsSync(path.join(out, 'marker')));
   t.equal(fs.readFileSync(path.join(out, 'marker'), 'utf8'), 'started\n', 'start ran the program');
+  await until('the keys', () => fs.existsSync(path.join(out, 'keys')));
+  t.match(fs.readFileSync(path.join(out, 'keys'), 'utf8'), new RegExp(`keyring\\s+${id}: `), 'a new session keyring named after the container (as runc)');
   t.equal(state(id)?.status, 'running', 'state: running while it sleeps');
   const again = cli(['start', id]);
   t.equal(again.status, 1, 'a second start fails');
@@ -367,52 +349,25 @@ t.test('features: the spec features document, true to this kernel', async (t) =>
   t.equal(f.linux.apparmor.enabled, false);
 });
 
-// Accepts one connection, takes the pty master (SCM_RIGHTS), prints the
-// payload, then everything the container writes to its terminal until EOF.
-const CONSOLE_RECEIVER = `
-import os, socket, sys
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(sys.argv[1]); srv.listen(1)
-print("ready", flush=True)
-conn, _ = srv.accept()
-msg, fds, _, _ = socket.recv_fds(conn, 4096, 1)
-print("payload", msg.decode(), len(fds), flush=True)
-while True:
-    try:
-        data = os.read(fds[0], 4096)
-    except OSError:
-        break
-    if not data:
-        break
-    sys.stdout.write(data.decode(errors="replace")); sys.stdout.flush()
-`;
-
-function hasPython(): boolean {
-  return spawnSync('python3', ['-c', 'import socket; socket.recv_fds'], { stdio: 'ignore' }).status === 0;
-}
-
-t.test('create --console-socket: the pty master reaches the socket; the container writes to the pty', { skip: rootSkip || (hasPython() ? false : 'needs python3 3.9+ (socket.recv_fds)') }, async (t) => {
+t.test('create --console-socket: the pty master reaches the socket; the container writes to the pty', { skip: rootSkip || fdReceiverSkip }, async (t) => {
   const { bundle } = await bundleWith('tty; stty size; echo via-pty; sleep 0.3', (c) => {
     c.process.terminal = true;
     c.process.consoleSize = { height: 30, width: 100 };
   });
   const socketPath = path.join(tempDir('console'), 'sock');
-  const py = spawn('python3', ['-c', CONSOLE_RECEIVER, socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => void py.kill('SIGKILL'));
-  let out = '';
-  py.stdout!.setEncoding('utf8');
-  py.stdout!.on('data', (chunk: string) => (out += chunk));
-  const done = new Promise((resolve) => py.once('exit', resolve));
-  await until('the receiver', () => out.startsWith('ready\n'));
+  const receiver = await fdReceiver(socketPath, 'read');
+  t.teardown(receiver.kill);
   const id = uniqueId('console');
   const noSocket = create(id, bundle);
   t.equal(noSocket.status, 1, 'a terminal without --console-socket is refused');
   t.match(noSocket.stderr, /console socket/);
   if (!ok(t, create(id, bundle, ['--console-socket', socketPath]), 'create --console-socket')) return;
-  await until('the master', () => out.includes('payload'));
-  t.match(out, /^payload \/dev\/pts\/0 1$/m, 'one fd, with the pty path as payload (as runc sends it)');
+  await until('the master', () => receiver.output().includes('payload'));
+  t.match(receiver.output(), /^payload \/dev\/pts\/0 1$/m, 'one fd, with the pty path as payload (as runc sends it)');
+  t.match(receiver.output(), /^fd \S*ptmx$/m, "the fd is the container devpts's ptmx (a master)");
   if (!ok(t, cli(['start', id]), 'start')) return;
-  await done;
+  await receiver.done;
+  const out = receiver.output();
   t.match(out, /^\/dev\/pts\/0\r?$/m, 'tty: the container runs on /dev/pts/0 of its own devpts');
   t.match(out, /^30 100\r?$/m, 'consoleSize applied');
   t.match(out, /^via-pty\r?$/m, 'its output arrives through the master');
@@ -420,7 +375,7 @@ t.test('create --console-socket: the pty master reaches the socket; the containe
 });
 
 t.test('create flags: --no-pivot refused, --no-new-keyring accepted, --preserve-fds', { skip: rootSkip }, async (t) => {
-  const { bundle, out } = await bundleWith('cat <&3 > /out/fd3; touch /out/ready; sleep 1');
+  const { bundle, out } = await bundleWith('cat <&3 > /out/fd3; cat /proc/keys > /out/keys; touch /out/ready; sleep 1', unmaskKeys);
   const id = uniqueId('flags');
   const pivot = create(id, bundle, ['--no-pivot']);
   t.equal(pivot.status, 1, '--no-pivot is refused');
@@ -440,8 +395,50 @@ t.test('create flags: --no-pivot refused, --no-new-keyring accepted, --preserve-
   if (!ok(t, cli(['start', id]), 'start')) return;
   await until('ready', () => fs.existsSync(path.join(out, 'ready')));
   t.equal(fs.readFileSync(path.join(out, 'fd3'), 'utf8'), 'through fd 3\n', 'fd 3 reached the container');
+  t.notMatch(fs.readFileSync(path.join(out, 'keys'), 'utf8'), new RegExp(`keyring\\s+${id}: `), '--no-new-keyring: no keyring of its own');
   // Seen from the host (busybox's in-process applets would show their own saved fds from inside).
   t.same(fs.readdirSync(`/proc/${state(id)!.pid}/fd`).map(Number).sort((a, b) => a - b), [0, 1, 2, 3], 'the init has stdio and fd 3, nothing of the runtime');
   await until('stopped', () => state(id)?.status === 'stopped');
   ok(t, cli(['delete', id]), 'delete');
+});
+
+t.test('create --pidfd-socket: a pidfd of the init reaches the socket', { skip: rootSkip || fdReceiverSkip }, async (t) => {
+  const { bundle } = await bundleWith('true');
+  const socketPath = path.join(tempDir('pidfd'), 'sock');
+  const receiver = await fdReceiver(socketPath, 'describe');
+  t.teardown(receiver.kill);
+  const id = uniqueId('pidfd');
+  if (!ok(t, create(id, bundle, ['--pidfd-socket', socketPath]), 'create --pidfd-socket')) return;
+  await receiver.done;
+  t.match(receiver.output(), new RegExp(`^payload ${state(id)!.pid} 1$`, 'm'), 'one fd, with the pid as payload');
+  t.match(receiver.output(), /^fd anon_inode:\[pidfd\]$/m, 'the fd is a pidfd');
+  ok(t, cli(['delete', id]), 'delete');
+});
+
+t.test('concurrent commands on one id: two starts, one wins; two deletes, both succeed', { skip: rootSkip }, async (t) => {
+  const { bundle, out } = await bundleWith('echo once >> /out/runs; sleep 0.3');
+  const id = uniqueId('race');
+  if (!ok(t, create(id, bundle), 'create')) return;
+  const bg = (args: string[]) =>
+    new Promise<number | null>((resolve) => {
+      const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ociishBin, '--root', stateRoot, ...args], { stdio: 'ignore' });
+      child.once('exit', (code) => resolve(code));
+    });
+  const starts = await Promise.all([bg(['start', id]), bg(['start', id])]);
+  t.same(starts.slice().sort(), [0, 1], `one start succeeds, the other fails (${starts.join(', ')})`);
+  await until('the run', () => fs.existsSync(path.join(out, 'runs')));
+  await sleep(100);
+  t.equal(fs.readFileSync(path.join(out, 'runs'), 'utf8'), 'once\n', 'the process ran once');
+  const deletes = await Promise.all([bg(['delete', '--force', id]), bg(['delete', '--force', id])]);
+  t.same(deletes, [0, 0], 'two concurrent delete --force both exit 0');
+  t.notOk(fs.existsSync(path.join(stateRoot, id)), 'the state is gone');
+  t.same(defaultCgroupDirs(id), [], 'the cgroups are gone');
+});
+
+t.test('global flags: --debug is accepted, --systemd-cgroup refused', { skip: rootSkip }, async (t) => {
+  const { bundle } = await bundleWith('true');
+  ok(t, cli(['--debug', 'run', '--bundle', bundle, uniqueId('debug')]), 'run with --debug');
+  const sd = cli(['--systemd-cgroup', 'create', '--bundle', bundle, uniqueId('systemd')]);
+  t.equal(sd.status, 1, '--systemd-cgroup fails');
+  t.match(sd.stderr, /the systemd cgroup driver is not supported/);
 });

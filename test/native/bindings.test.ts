@@ -315,7 +315,7 @@ const STEP_KINDS: Record<StepKind, true> = {
   SYMLINK: true, MASK: true, READONLY: true, PIVOT_ROOT: true, ROOT_READONLY: true, ROOT_PROPAGATION: true,
   HOSTNAME: true, DOMAINNAME: true, WRITE_FILE: true, LOOPBACK_UP: true, RLIMIT: true, CAP_BOUNDING: true,
   SET_USER: true, CAPS: true, UMASK: true, NO_NEW_PRIVS: true, CHDIR: true, BARRIER: true, EXEC: true, FORK_INIT: true, MKDIR: true,
-  SECCOMP: true, OPEN_BARRIER: true, CHECK_EXEC: true, CONSOLE: true, SYNC_HOOKS: true, STDIN_DATA: true,
+  SECCOMP: true, OPEN_BARRIER: true, CHECK_EXEC: true, CONSOLE: true, SYNC_HOOKS: true, STDIN_DATA: true, SETNS_PID: true, SESSION_KEYRING: true,
 };
 // binding.ts's StepName must be the same set as steps.ts's StepKind.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -1038,10 +1038,10 @@ t.test('remove()', async (t) => {
   });
 });
 
-t.test('setFrozen / isFrozen: the v2 cgroup.freeze where there is one (hybrid too), else the v1 freezer', async (t) => {
+t.test('setFrozen / isFrozen: the v1 freezer where there is one (hybrid too, as runc), else the v2 cgroup.freeze', async (t) => {
   for (const [kind, file, on, off] of [
     ['unified', 'v2/cgroup.freeze', '1', '0'],
-    ['hybrid', 'v2/cgroup.freeze', '1', '0'],
+    ['hybrid', 'freezer/freezer.state', 'FROZEN', 'THAWED'],
     ['legacy', 'freezer/freezer.state', 'FROZEN', 'THAWED'],
   ] as const) {
     const h = host(t, kind);

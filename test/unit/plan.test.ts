@@ -506,6 +506,8 @@ function expectedLayout(s: Step): { ints: Int[]; groups: string[][] } {
     // steps_exec.cc step_exec: ints[preserved fds, lookup], groups[args, env, path dirs]
     case 'EXEC': return { ints: [s.preservedFds, s.pathDirs !== null], groups: [s.args, s.env, s.pathDirs ?? [], s.file === undefined ? [] : [s.file]] };
     case 'STDIN_DATA': return { ints: [], groups: [[s.data]] };
+    case 'SETNS_PID': return { ints: [s.pid, s.flags], groups: [] };
+    case 'SESSION_KEYRING': return { ints: [], groups: [[s.name]] };
     case 'SYNC_IDMAPS':
     case 'SYNC_CGROUPS':
     case 'PIVOT_ROOT':
@@ -606,6 +608,8 @@ t.test('encodePlan: the bytes decode back to the steps', async (t) => {
       { kind: 'CONSOLE', size: null, origin: '/process/terminal' },
       { kind: 'SYNC_HOOKS', origin: '/hooks' },
       { kind: 'STDIN_DATA', data: '{"status":"created"}', origin: '/hooks/startContainer/0' },
+      { kind: 'SETNS_PID', pid: 4194303, flags: 0x7e020000, origin: '/linux/namespaces' },
+      { kind: 'SESSION_KEYRING', name: 'my-container.1', origin: '' },
       { kind: 'EXEC', args: ['argv0', 'x'], env: [], pathDirs: null, preservedFds: 0, file: '/hooks/bin/hook', origin: '/hooks/startContainer/0/path' },
     ];
     const covered = new Set(all.map((s) => s.kind));

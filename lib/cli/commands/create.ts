@@ -18,7 +18,7 @@ Options:
       --pidfd-socket SOCK   send a pidfd of the container process to this unix socket
       --preserve-fds N      pass N extra file descriptors (3, 4, ...) to the container
       --no-pivot            refused: MS_MOVE + chroot instead of pivot_root is not supported yet
-      --no-new-keyring      keep the caller's session keyring (ociish never makes a new one yet)
+      --no-new-keyring      keep the caller's session keyring (default: a new one named after the container)
   -h, --help                show this help
 `;
 
@@ -52,6 +52,7 @@ export async function create(ctx: CommandContext, args: string[]): Promise<numbe
     consoleSocket: values['console-socket'],
     pidfdSocket: values['pidfd-socket'],
     preservedFds: wholeNumber('create', '--preserve-fds', values['preserve-fds']),
+    noNewKeyring: values['no-new-keyring'] ?? false,
     seccompCacheDir: seccompCacheDir(ctx.root),
     onWarning: (w) => ctx.log.warn(w),
   });

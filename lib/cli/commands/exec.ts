@@ -1,12 +1,11 @@
 // ociish exec [options] ID [COMMAND [ARGS...]]
-import * as os from 'node:os';
 import { LoadedContainer } from '../../runtime/container';
 import { exitCode } from '../../runtime/run';
 import { execInContainer } from '../../runtime/exec';
 import { seccompCacheDir } from '../../runtime/state';
 import { loadProcessFile, parseProcess, type Process } from '../../spec';
-import { native } from '../../native';
 import { parseVerb, UsageError, wholeNumber } from '../args';
+import { SignalForwarder } from '../signal-forwarder';
 import type { CommandContext } from '../context';
 
 export const execHelp = `Usage: ociish exec [options] <container-id> [command [args...]]
@@ -30,11 +29,9 @@ Options:
   -c, --cap CAP             add a capability (repeatable)
       --no-new-privs        set no_new_privs
       --preserve-fds N      pass N extra file descriptors (3, 4, ...) to the process
-      --ignore-paused       exec even if the container is paused
+      --ignore-paused       refused: a process joining a frozen cgroup would hang this command
   -h, --help                show this help
 `;
-
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
 function uid(text: string, flag: string): number {
   if (!/^\d+$/.test(text)) throw new UsageError(`exec: ${flag} takes numeric ids, not "${text}"`);
@@ -89,6 +86,7 @@ export async function exec(ctx: CommandContext, args: string[]): Promise<number>
   if (!parsed) return 0;
   const { values } = parsed;
   const id = parsed.positionals[0]!;
+  if (values['ignore-paused']) throw new UsageError('exec: --ignore-paused is not supported (resume the container first)');
   let proc: Process;
   if (values.process !== undefined) {
     proc = loadProcessFile(values.process);
@@ -98,18 +96,7 @@ export async function exec(ctx: CommandContext, args: string[]): Promise<number>
     c.release();
     proc = processFromFlags(base, args.slice(idAt + 1), values);
   }
-  let pidfd = -1;
-  const early: number[] = [];
-  const forward = (signal: number) => {
-    if (pidfd < 0) return void early.push(signal);
-    try {
-      native.pidfdSendSignal(pidfd, signal);
-    } catch {
-      // the process is already gone
-    }
-  };
-  const handlers = values.detach ? [] : FORWARDED.map((name) => [name, () => forward(os.constants.signals[name])] as const);
-  for (const [name, handler] of handlers) process.on(name, handler);
+  const signals = values.detach ? undefined : new SignalForwarder();
   try {
     const { exited } = await execInContainer({
       root: ctx.root,
@@ -120,17 +107,13 @@ export async function exec(ctx: CommandContext, args: string[]): Promise<number>
       consoleSocket: values['console-socket'],
       pidfdSocket: values['pidfd-socket'],
       preservedFds: wholeNumber('exec', '--preserve-fds', values['preserve-fds']),
-      ignorePaused: values['ignore-paused'] ?? false,
       seccompCacheDir: seccompCacheDir(ctx.root),
       onWarning: (w) => ctx.log.warn(w),
-      onStart: (p) => {
-        pidfd = p.pidfd;
-        for (const signal of early.splice(0)) forward(signal);
-      },
+      onStart: (p) => signals?.attach(p.pidfd),
     });
     return exited ? exitCode(await exited) : 0;
   } finally {
-    for (const [name, handler] of handlers) process.off(name, handler);
+    signals?.dispose();
   }
 }
 

@@ -1,15 +1,16 @@
 // ociish run [options] ID
-import * as os from 'node:os';
 import { native } from '../../native';
 import { runContainer, exitCode } from '../../runtime/run';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../runtime/container';
 import { createContainer } from '../../runtime/create';
+import { deleteContainer } from '../../runtime/delete';
 import { startContainer } from '../../runtime/start';
 import { checkId, seccompCacheDir } from '../../runtime/state';
 import { loadBundleConfig } from '../../spec';
 import { parseVerb, UsageError, wholeNumber } from '../args';
 import { createOptions, refuseNoPivot } from './create';
+import { SignalForwarder } from '../signal-forwarder';
 import { TerminalProxy } from '../terminal-proxy';
 import type { CommandContext } from '../context';
 
@@ -34,12 +35,9 @@ Options:
       --pidfd-socket SOCK   send a pidfd of the container process to this unix socket (--detach)
       --preserve-fds N      pass N extra file descriptors (3, 4, ...) to the container
       --no-pivot            refused: MS_MOVE + chroot instead of pivot_root is not supported yet
-      --no-new-keyring      keep the caller's session keyring (ociish never makes a new one yet)
+      --no-new-keyring      keep the caller's session keyring (default: a new one named after the container)
   -h, --help                show this help
 `;
-
-/** Signals forwarded to the container's init, as runc does. */
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
 export async function run(ctx: CommandContext, args: string[]): Promise<number> {
   const parsed = parseVerb(ctx.out, 'run', runHelp, args, { ...createOptions, detach: { type: 'boolean', short: 'd' }, keep: { type: 'boolean' } }, { min: 1, max: 1, what: 'one container id' });
@@ -58,35 +56,28 @@ export async function run(ctx: CommandContext, args: string[]): Promise<number> 
     spec,
     preservedFds,
     consoleSocket: values['console-socket'],
+    noNewKeyring: values['no-new-keyring'] ?? false,
     seccompCacheDir: seccompCacheDir(ctx.root),
     onWarning: (w: string) => ctx.log.warn(w),
   };
   if (values.detach) {
     await createContainer({ ...common, pidFile: values['pid-file'], pidfdSocket: values['pidfd-socket'] });
-    await startContainer(ctx.root, id);
+    try {
+      await startContainer(ctx.root, id, { onWarning: common.onWarning });
+    } catch (e) {
+      // As runc: a container that could not start is not left behind.
+      await deleteContainer(ctx.root, id, { force: true, onWarning: common.onWarning });
+      throw e;
+    }
     return 0;
   }
   if (values['pidfd-socket']) throw new UsageError('run: --pidfd-socket needs --detach');
 
-  // Handlers go in before the container exists, so that no signal can end
-  // ociish (and orphan the container) in between; what arrives before the
-  // container runs is delivered once it does.
-  let pidfd = -1;
-  const early: number[] = [];
-  const forward = (signal: number) => {
-    if (pidfd < 0) return void early.push(signal);
-    try {
-      native.pidfdSendSignal(pidfd, signal);
-    } catch {
-      // the container is already gone
-    }
-  };
   // A terminal with no console socket is proxied to ours, as runc does; the
   // pty then gets our window size, and the kernel tells the container.
   let proxy: TerminalProxy | undefined;
   const onConsole = spec.process?.terminal && !values['console-socket'] ? (fd: number) => void (proxy = new TerminalProxy(native.dupFd(fd))) : undefined;
-  const handlers = FORWARDED.map((name) => [name, () => (name === 'SIGWINCH' && proxy ? proxy.resize() : forward(os.constants.signals[name]))] as const);
-  for (const [name, handler] of handlers) process.on(name, handler);
+  const signals = new SignalForwarder(() => (proxy ? (proxy.resize(), true) : false));
   try {
     const status = await runContainer({
       ...common,
@@ -95,13 +86,12 @@ export async function run(ctx: CommandContext, args: string[]): Promise<number> 
       onStart: (container) => {
         if (values['pid-file']) writeFileAtomic(path.resolve(values['pid-file']), String(container.pid));
         proxy?.start();
-        pidfd = container.pidfd;
-        for (const signal of early.splice(0)) forward(signal);
+        signals.attach(container.pidfd);
       },
     });
     await proxy?.finish();
     return exitCode(status);
   } finally {
-    for (const [name, handler] of handlers) process.off(name, handler);
+    signals.dispose();
   }
 }

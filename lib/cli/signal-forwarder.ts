@@ -1,0 +1,39 @@
+// The signals `run` and attached `exec` pass on to the process they wait
+// for, as runc does. Handlers go in before the process exists, so that no
+// signal can end ociish (and orphan it) in between; what arrives before it
+// runs is delivered once it does.
+import * as os from 'node:os';
+import { native } from '../native';
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+
+export class SignalForwarder {
+  private pidfd = -1;
+  private readonly early: number[] = [];
+  private readonly handlers: (readonly [NodeJS.Signals, () => void])[];
+
+  /** `onWinch`, when given, takes SIGWINCH instead of the process (a terminal proxy resizes the pty). */
+  constructor(onWinch?: () => boolean) {
+    this.handlers = FORWARDED.map((name) => [name, () => (name === 'SIGWINCH' && onWinch?.() ? undefined : this.forward(os.constants.signals[name]))] as const);
+    for (const [name, handler] of this.handlers) process.on(name, handler);
+  }
+
+  /** The process runs: signals go to it from now on, the early ones first. */
+  attach(pidfd: number): void {
+    this.pidfd = pidfd;
+    for (const signal of this.early.splice(0)) this.forward(signal);
+  }
+
+  dispose(): void {
+    for (const [name, handler] of this.handlers) process.off(name, handler);
+  }
+
+  private forward(signal: number): void {
+    if (this.pidfd < 0) return void this.early.push(signal);
+    try {
+      native.pidfdSendSignal(this.pidfd, signal);
+    } catch {
+      // the process is already gone
+    }
+  }
+}
