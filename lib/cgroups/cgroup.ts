@@ -262,6 +262,8 @@ export class Cgroup {
   pids(): number[] {
     const out: number[] = [];
     const walk = (dir: string) => {
+      // A create killed half way may have left some hierarchies without the directory.
+      if (!this.io.exists(dir)) return;
       for (const line of (this.io.read(path.join(dir, 'cgroup.procs')) ?? '').split('\n')) if (line.trim()) out.push(Number(line));
       for (const child of this.io.children(dir)) walk(path.join(dir, child));
     };

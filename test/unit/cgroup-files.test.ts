@@ -1106,3 +1106,17 @@ t.test('linux.resources schema', async (t) => {
   t.ok(parseConfig(config({ memory: { limit: -1, swap: 64 * MB } })), 'an unlimited limit with a swap limit is not compared');
   t.type(configError(() => parseConfig(config({ memory: { limit: 2, swap: 1 } }))), ConfigError);
 });
+
+t.test('pids / killAll / remove of a cgroup a killed create left half made', async (t) => {
+  for (const kind of ['unified', 'hybrid', 'legacy'] as const) {
+    const h = host(t, kind);
+    const cg = created(h);
+    // The create died before the directory pids() walks (v2's, else the freezer's) was made.
+    const primary = cg.v2?.dir ?? cg.dirs.find((d) => d.hierarchy.controllers.includes('freezer'))!.dir;
+    fs.rmSync(primary, { recursive: true });
+    t.same(cg.pids(), [], `${kind}: no processes, no error`);
+    await cg.killAll();
+    await cg.remove();
+    t.ok(cg.dirs.every((d) => !fs.existsSync(d.dir)), `${kind}: the other directories are removed`);
+  }
+});
