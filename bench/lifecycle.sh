@@ -35,12 +35,13 @@ runtimes=("ociish:node $here/bin/ociish --root $work/ociish")
 command -v runc >/dev/null && runtimes+=("runc:runc --root $work/runc")
 command -v crun >/dev/null && runtimes+=("crun:crun --root $work/crun")
 
-args=(-N -w 3 -r "$runs" --export-json "$work/result.json")
+# Through a shell (hyperfine subtracts its start-up): the prepare steps are command lists.
+args=(-w 3 -r "$runs" --export-json "$work/result.json")
 for rt in "${runtimes[@]}"; do
   name=${rt%%:*} cmd=${rt#*:} id="bench-$name"
-  args+=(-n "$name create" --prepare "$cmd delete --force $id" "$cmd create -b $work/bundle $id")
-  args+=(-n "$name start" --prepare "$cmd delete --force $id; $cmd create -b $work/bundle $id" "$cmd start $id")
-  args+=(-n "$name delete" --prepare "$cmd delete --force $id; $cmd create -b $work/bundle $id" "$cmd delete --force $id")
+  args+=(-n "$name create" --prepare "$cmd delete --force $id || true" "$cmd create -b $work/bundle $id")
+  args+=(-n "$name start" --prepare "$cmd delete --force $id || true; $cmd create -b $work/bundle $id" "$cmd start $id")
+  args+=(-n "$name delete" --prepare "$cmd delete --force $id || true; $cmd create -b $work/bundle $id" "$cmd delete --force $id")
 done
 
 env -u NODE_EXTRA_CA_CERTS unshare -m --propagation private sh -c '

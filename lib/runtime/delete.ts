@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import { ContainerStateError } from '../errors';
 import { native } from '../native';
 import { LoadedContainer, waitGone } from './container';
-import { runHooksWarning } from './hooks';
 import { checkId } from './state';
 
 export interface DeleteOptions {
@@ -38,7 +37,11 @@ export async function deleteContainer(root: string, id: string, opts: DeleteOpti
     await c.cgroup.killAll();
     await c.cgroup.remove();
     c.dir.remove();
-    await runHooksWarning('poststop', c.stored.config, { ...c.state(), status: 'stopped', pid: 0 }, opts.onWarning);
+    // Loaded only when needed: the hooks module brings the planner with it.
+    if (c.stored.config.hooks?.poststop?.length) {
+      const { runHooksWarning } = await import('./hooks');
+      await runHooksWarning('poststop', c.stored.config, { ...c.state(), status: 'stopped', pid: 0 }, opts.onWarning);
+    }
   } finally {
     c.release();
   }

@@ -3,7 +3,6 @@
 import * as fs from 'node:fs';
 import { ContainerStateError } from '../errors';
 import { LoadedContainer } from './container';
-import { runHooks, runHooksWarning } from './hooks';
 
 export interface StartOptions {
   onWarning?: (message: string) => void;
@@ -17,8 +16,10 @@ export async function startContainer(root: string, id: string, opts: StartOption
       throw new ContainerStateError(id, status === 'stopped' ? 'cannot start a container that has stopped' : `cannot start an already ${status} container`);
     }
     const config = c.stored.config;
+    // The hooks module brings the planner with it (~15 ms of the CLI's start): only when there are hooks.
+    const hooks = config.hooks ? await import('./hooks') : undefined;
     try {
-      await runHooks('startContainer', config, c.state(), { spec: config, initPid: c.stored.pid, cgroup: c.cgroup, rootfs: c.stored.rootfs });
+      await hooks?.runHooks('startContainer', config, c.state(), { spec: config, initPid: c.stored.pid, cgroup: c.cgroup, rootfs: c.stored.rootfs });
     } catch (e) {
       // The spec: a failed startContainer hook stops the container.
       await c.cgroup.killAll().catch(() => {});
@@ -40,7 +41,7 @@ export async function startContainer(root: string, id: string, opts: StartOption
     // No fifo means started: `state` reads "running" from here on.
     fs.unlinkSync(c.dir.execFifo);
     c.save({ status: 'running' });
-    await runHooksWarning('poststart', config, c.state(), opts.onWarning);
+    await hooks?.runHooksWarning('poststart', config, c.state(), opts.onWarning);
   } finally {
     c.release();
   }
