@@ -1,6 +1,6 @@
 // Test helpers: a busybox (or host-binaries) rootfs built once per test file,
 // bundles around it, and `ociish run` driven as a user would drive it.
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -114,6 +114,40 @@ export function ociishToFiles(args: string[], opts: { input?: string } = {}): Ru
   } finally {
     for (const fd of fds) fs.closeSync(fd);
   }
+}
+
+/** This process's children (every thread's): a failed spawn must leave none. */
+export function ourChildren(): number[] {
+  const out: number[] = [];
+  for (const tid of fs.readdirSync(`/proc/${process.pid}/task`)) {
+    const text = fs.readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8').trim();
+    if (text) out.push(...text.split(' ').map(Number));
+  }
+  return out;
+}
+
+/**
+ * A process (sleep) in a pid namespace of its own, for plans that join a pid
+ * namespace by path (FORK_INIT); killed at the test's end. 0 if it did not
+ * come up.
+ */
+export async function pidNamespaceHolder(t: Test): Promise<number> {
+  const holder = spawn('unshare', ['--pid', '--fork', 'sleep', '60'], { stdio: 'ignore' });
+  let sleeper = 0;
+  t.teardown(() => {
+    try {
+      if (sleeper) process.kill(sleeper, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    holder.kill('SIGKILL');
+  });
+  for (let i = 0; i < 200 && !sleeper; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    const kids = fs.readFileSync(`/proc/${holder.pid}/task/${holder.pid}/children`, 'utf8').trim();
+    if (kids && fs.readFileSync(`/proc/${kids}/cmdline`, 'utf8').startsWith('sleep')) sleeper = Number(kids);
+  }
+  return sleeper;
 }
 
 /** Runs a shell script in a fresh container built from the default config changed by `edit`. */

@@ -4,13 +4,12 @@
 // the kernel refuses fails the run with nothing left behind, and a notify
 // listener reaches the runtime's callback.
 import t, { type Test } from 'tap';
-import { spawn as spawnProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildPlan, type Plan, type Step } from '../../lib/plan';
 import { spawnContainer, type SpawnOptions } from '../../lib/runtime/child';
 import { loadBundleConfig } from '../../lib/spec';
-import { makeBundle, rootSkip, tempDir, type Config } from '../helpers/container';
+import { makeBundle, ourChildren, pidNamespaceHolder, rootSkip, tempDir, type Config } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
 // Local helpers (this file only)
@@ -97,15 +96,7 @@ async function run(t: Test, setup: Setup, opts: SpawnOptions = {}): Promise<stri
   return fs.readFileSync(path.join(setup.tmp, 'out.log'), 'utf8');
 }
 
-/** Our children (every thread's): a failed spawn must leave none. */
-function children(): number[] {
-  const out: number[] = [];
-  for (const tid of fs.readdirSync(`/proc/${process.pid}/task`)) {
-    const text = fs.readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8').trim();
-    if (text) out.push(...text.split(' ').map(Number));
-  }
-  return out;
-}
+const children = ourChildren;
 
 function fdTarget(fd: number): string | null {
   try {
@@ -216,17 +207,7 @@ t.test('a listener and no callback: the run fails, the container never runs', { 
 t.test('a listener in a FORK_INIT plan: the pid is the init\'s', { skip }, async (t) => {
   // A pid namespace joined by path makes the plan clone the init (FORK_INIT),
   // which may ask for the listener before its parent has sent its pid.
-  const holder = spawnProcess('unshare', ['--pid', '--fork', 'sleep', '60'], { stdio: 'ignore' });
-  let sleeper = 0;
-  t.teardown(() => {
-    if (sleeper) process.kill(sleeper, 'SIGKILL');
-    holder.kill('SIGKILL');
-  });
-  for (let i = 0; i < 200 && !sleeper; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    const kids = fs.readFileSync(`/proc/${holder.pid}/task/${holder.pid}/children`, 'utf8').trim();
-    if (kids && fs.readFileSync(`/proc/${kids}/cmdline`, 'utf8').startsWith('sleep')) sleeper = Number(kids);
-  }
+  const sleeper = await pidNamespaceHolder(t);
   if (!t.ok(sleeper, 'a sleep in a pid namespace of its own')) return;
   const joinPidNs = (c: Config) => {
     c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'pid' ? { type: 'pid', path: `/proc/${sleeper}/ns/pid` } : n));

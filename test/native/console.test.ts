@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { buildPlan } from '../../lib/plan';
 import { spawnContainer } from '../../lib/runtime/child';
 import { loadBundleConfig } from '../../lib/spec';
-import { makeBundle, rootSkip, tempDir, type Config } from '../helpers/container';
+import { makeBundle, ourChildren, rootSkip, tempDir, type Config } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
 // Local helpers (this file only)
@@ -34,15 +34,7 @@ async function planFor(edit: (c: Config) => void): Promise<ReturnType<typeof bui
   return buildPlan(loadBundleConfig(bundle), { bundle });
 }
 
-/** Our children (every thread's): a failed spawn must leave none. */
-function children(): number[] {
-  const out: number[] = [];
-  for (const tid of fs.readdirSync(`/proc/${process.pid}/task`)) {
-    const text = fs.readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8').trim();
-    if (text) out.push(...text.split(' ').map(Number));
-  }
-  return out;
-}
+const children = ourChildren;
 
 // ---------------------------------------------------------------------------
 

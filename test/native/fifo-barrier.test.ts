@@ -10,7 +10,7 @@ import { constants, native, type SyncMessage } from '../../lib/native';
 import { buildPlan, encodePlan, type Plan, type Step } from '../../lib/plan';
 import { spawnContainer } from '../../lib/runtime/child';
 import { loadBundleConfig } from '../../lib/spec';
-import { makeBundle, rootSkip, tempDir } from '../helpers/container';
+import { makeBundle, pidNamespaceHolder, rootSkip, tempDir } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
 // Local helpers (this file only)
@@ -233,17 +233,7 @@ t.test('a whole container waits at the fifo (barrierFifo), then runs', { skip: r
 });
 
 t.test('the init of a FORK_INIT plan waits at the fifo too', { skip: rootSkip }, async (t) => {
-  const holder = spawnProcess('unshare', ['--pid', '--fork', 'sleep', '60'], { stdio: 'ignore' });
-  let sleeper = 0;
-  t.teardown(() => {
-    if (sleeper) process.kill(sleeper, 'SIGKILL');
-    holder.kill('SIGKILL');
-  });
-  for (let i = 0; i < 200 && !sleeper; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    const kids = fs.readFileSync(`/proc/${holder.pid}/task/${holder.pid}/children`, 'utf8').trim();
-    if (kids && fs.readFileSync(`/proc/${kids}/cmdline`, 'utf8').startsWith('sleep')) sleeper = Number(kids);
-  }
+  const sleeper = await pidNamespaceHolder(t);
   if (!t.ok(sleeper, 'a sleep in a pid namespace of its own')) return;
   const tmp = tempDir('fifo-tmp');
   const fifo = fifoIn(tempDir('state'));
@@ -290,17 +280,7 @@ t.test('a waiting container outlives the process that created it', { skip: rootS
 t.test('before the barrier it dies with the runtime (PDEATHSIG), also a FORK_INIT init', { skip: rootSkip }, async (t) => {
   // The runtime's end of the sync socket is held open by a sleep, so EOF
   // cannot end the child: only the death signal can.
-  const holder = spawnProcess('unshare', ['--pid', '--fork', 'sleep', '60'], { stdio: 'ignore' });
-  let nsPid = 0;
-  t.teardown(() => {
-    if (nsPid) killQuietly(nsPid);
-    holder.kill('SIGKILL');
-  });
-  for (let i = 0; i < 200 && !nsPid; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    const kids = fs.readFileSync(`/proc/${holder.pid}/task/${holder.pid}/children`, 'utf8').trim();
-    if (kids && fs.readFileSync(`/proc/${kids}/cmdline`, 'utf8').startsWith('sleep')) nsPid = Number(kids);
-  }
+  const nsPid = await pidNamespaceHolder(t);
   if (!t.ok(nsPid, 'a pid namespace to join')) return;
   const variants: [string, Step[]][] = [
     ['the child', []],

@@ -2,13 +2,12 @@
 // the hooks that must see the container's namespaces (prestart,
 // createRuntime, createContainer); onHooks gets the container process's pid.
 import t from 'tap';
-import { spawn as spawnProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildPlan, type Plan, type Step } from '../../lib/plan';
 import { spawnContainer } from '../../lib/runtime/child';
 import { loadBundleConfig } from '../../lib/spec';
-import { makeBundle, rootSkip, tempDir, type Config } from '../helpers/container';
+import { makeBundle, ourChildren, pidNamespaceHolder, rootSkip, tempDir, type Config } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
 // Local helpers (this file only)
@@ -32,15 +31,7 @@ async function planWithHooks(edit: (c: Config) => void = () => {}): Promise<Setu
   return { plan: buildPlan(loadBundleConfig(bundle), { bundle, hooks: true }), tmp, rootfs };
 }
 
-/** Our children (every thread's): a failed spawn must leave none. */
-function children(): number[] {
-  const out: number[] = [];
-  for (const tid of fs.readdirSync(`/proc/${process.pid}/task`)) {
-    const text = fs.readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8').trim();
-    if (text) out.push(...text.split(' ').map(Number));
-  }
-  return out;
-}
+const children = ourChildren;
 
 // ---------------------------------------------------------------------------
 
@@ -89,17 +80,7 @@ t.test('a throwing onHooks fails the spawn with nothing left behind', { skip: ro
 });
 
 t.test('in a FORK_INIT plan the pid is the init\'s', { skip: rootSkip }, async (t) => {
-  const holder = spawnProcess('unshare', ['--pid', '--fork', 'sleep', '60'], { stdio: 'ignore' });
-  let sleeper = 0;
-  t.teardown(() => {
-    if (sleeper) process.kill(sleeper, 'SIGKILL');
-    holder.kill('SIGKILL');
-  });
-  for (let i = 0; i < 200 && !sleeper; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    const kids = fs.readFileSync(`/proc/${holder.pid}/task/${holder.pid}/children`, 'utf8').trim();
-    if (kids && fs.readFileSync(`/proc/${kids}/cmdline`, 'utf8').startsWith('sleep')) sleeper = Number(kids);
-  }
+  const sleeper = await pidNamespaceHolder(t);
   if (!t.ok(sleeper, 'a sleep in a pid namespace of its own')) return;
   const setup = await planWithHooks((c) => {
     c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'pid' ? { type: 'pid', path: `/proc/${sleeper}/ns/pid` } : n));
