@@ -9,11 +9,11 @@ import { native } from '../native';
 import { buildPlan } from '../plan';
 import { deliverListener } from '../seccomp';
 import type { Spec } from '../spec';
-import { spawnInCgroup } from './run';
+import { destroyQuietly, removeQuietly, spawnInCgroup } from './run';
 import { sendConsole } from './console';
 import { writeFileAtomic } from './container';
 import { hasCreateHooks, runCreateHooks } from './hooks';
-import { OCI_VERSION, processStat, publicState, StateDir, type StoredState } from './state';
+import { newStoredState, OCI_VERSION, processStat, publicState, StateDir } from './state';
 
 export interface CreateOptions {
   root: string;
@@ -43,20 +43,7 @@ export async function createContainer(opts: CreateOptions): Promise<{ pid: numbe
   const resources = spec.linux?.resources ?? {};
   cgroup.check(resources);
   const state = StateDir.claim(opts.root, id);
-  const stored: StoredState = {
-    ociVersion: OCI_VERSION,
-    id,
-    status: 'creating',
-    pid: 0,
-    pidStartTime: '',
-    bundle,
-    rootfs: path.resolve(bundle, spec.root?.path ?? ''),
-    created: new Date().toISOString(),
-    owner: '',
-    annotations: spec.annotations ?? {},
-    config: spec,
-    detached: true,
-  };
+  const stored = newStoredState(id, bundle, spec, true);
   let cgroupMade = false;
   try {
     const plan = buildPlan(spec, {
@@ -100,24 +87,9 @@ export async function createContainer(opts: CreateOptions): Promise<{ pid: numbe
     state.unlock();
     return { pid: init.pid };
   } catch (e) {
-    await rollBack(state, cgroupMade ? cgroup : null, opts.onWarning);
+    // A cleanup failure is a warning: it must not hide the error that caused it.
+    if (cgroupMade) await destroyQuietly(cgroup, opts.onWarning);
+    removeQuietly(state, opts.onWarning);
     throw e;
-  }
-}
-
-/** A cleanup failure is a warning: it must not hide the error that caused it. */
-async function rollBack(state: StateDir, cgroup: Cgroup | null, onWarning?: (message: string) => void): Promise<void> {
-  try {
-    if (cgroup) {
-      await cgroup.killAll();
-      await cgroup.remove();
-    }
-  } catch (e) {
-    onWarning?.(`could not remove the cgroup: ${(e as Error).message}`);
-  }
-  try {
-    state.remove();
-  } catch (e) {
-    onWarning?.(`could not remove ${state.dir}: ${(e as Error).message}`);
   }
 }

@@ -10,7 +10,7 @@ import { deliverListener } from '../seccomp';
 import { spawnContainer, type ContainerProcess, type SpawnOptions } from './child';
 import { sendConsole } from './console';
 import { hasCreateHooks, runCreateHooks, runHooks, runHooksWarning } from './hooks';
-import { DEFAULT_ROOT, OCI_VERSION, processStat, publicState, StateDir, type StoredState } from './state';
+import { DEFAULT_ROOT, newStoredState, OCI_VERSION, processStat, publicState, StateDir } from './state';
 
 export interface RunOptions {
   id: string;
@@ -59,20 +59,7 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
   });
   for (const w of plan.warnings) opts.onWarning?.(w);
   const state = StateDir.claim(opts.root ?? DEFAULT_ROOT, opts.id);
-  const stored: StoredState = {
-    ociVersion: OCI_VERSION,
-    id: opts.id,
-    status: 'creating',
-    pid: 0,
-    pidStartTime: '',
-    bundle,
-    rootfs: path.resolve(bundle, opts.spec.root?.path ?? ''),
-    created: new Date().toISOString(),
-    owner: '',
-    annotations: opts.spec.annotations ?? {},
-    config: opts.spec,
-    detached: false,
-  };
+  const stored = newStoredState(opts.id, bundle, opts.spec, false);
   // Set once the state and cgroup are kept (--keep) or already removed.
   let settled = false;
   try {
@@ -133,7 +120,7 @@ export async function spawnInCgroup(plan: Plan, cgroup: Cgroup, opts: SpawnOptio
 }
 
 /** What the container left running (daemons outside a pid namespace) is killed, then the cgroup goes. */
-async function destroyQuietly(cgroup: Cgroup, onWarning?: (message: string) => void): Promise<void> {
+export async function destroyQuietly(cgroup: Cgroup, onWarning?: (message: string) => void): Promise<void> {
   try {
     await cgroup.killAll();
     await cgroup.remove();
@@ -143,7 +130,7 @@ async function destroyQuietly(cgroup: Cgroup, onWarning?: (message: string) => v
 }
 
 /** A failed removal is a warning: it must not hide the run's own result or error. */
-function removeQuietly(state: StateDir, onWarning?: (message: string) => void): void {
+export function removeQuietly(state: StateDir, onWarning?: (message: string) => void): void {
   try {
     state.remove();
   } catch (e) {

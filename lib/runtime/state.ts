@@ -38,6 +38,24 @@ export interface StoredState extends State {
   detached: boolean;
 }
 
+/** What state.json holds before the container's process exists (status "creating", pid 0). */
+export function newStoredState(id: string, bundle: string, spec: Spec, detached: boolean): StoredState {
+  return {
+    ociVersion: OCI_VERSION,
+    id,
+    status: 'creating',
+    pid: 0,
+    pidStartTime: '',
+    bundle,
+    rootfs: path.resolve(bundle, spec.root?.path ?? ''),
+    created: new Date().toISOString(),
+    owner: '',
+    annotations: spec.annotations ?? {},
+    config: spec,
+    detached,
+  };
+}
+
 const ID = /^[\w+\-.]+$/;
 
 /** Compiled seccomp programs under the root, in a directory no container id can name ("@" is not allowed in one). */

@@ -116,6 +116,17 @@ export function ociishToFiles(args: string[], opts: { input?: string } = {}): Ru
   }
 }
 
+/** This process's open fds, each with what it points at. */
+export function openFds(): string[] {
+  return fs.readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      return [`${fd} -> ${fs.readlinkSync(`/proc/self/fd/${fd}`)}`];
+    } catch {
+      return []; // the fd readdir itself used
+    }
+  });
+}
+
 /** This process's children (every thread's): a failed spawn must leave none. */
 export function ourChildren(): number[] {
   const out: number[] = [];

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { constants, native, type ExitStatus, type Spawned, type StepName, type SyncMessage } from '../../lib/native';
 import { encodePlan } from '../../lib/plan/encode';
 import type { Step, StepKind } from '../../lib/plan/steps';
+import { openFds } from '../helpers/container';
 
 const isRoot = process.geteuid?.() === 0;
 const rootSkip: string | false = isRoot ? false : 'needs root';
@@ -33,18 +34,6 @@ function children(): number[] {
     }
   }
   return out;
-}
-
-/** This process's open fds, each with what it points at. */
-function openFds(): string[] {
-  const dir = '/proc/self/fd';
-  return fs.readdirSync(dir).flatMap((fd) => {
-    try {
-      return [`${fd} -> ${fs.readlinkSync(path.join(dir, fd))}`];
-    } catch {
-      return []; // the fd readdir itself used
-    }
-  });
 }
 
 function tempDir(): string {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { compileDeviceProgram, type DeviceRule } from '../../lib/cgroups/device-program';
 import { detectMode } from '../../lib/cgroups/hierarchies';
 import { native } from '../../lib/native';
+import { openFds } from '../helpers/container';
 import { PODMAN_RULES, prng, randomRules } from '../helpers/device-rules';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -46,16 +47,6 @@ function testCgroup(t: Test): string {
 /** Runs `command` in a shell that first moves itself into `dir`. */
 function runIn(dir: string, command: string) {
   return spawnSync('/bin/sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec ${command}`], { encoding: 'utf8', timeout: 30_000 });
-}
-
-function openFds(): string[] {
-  return fs.readdirSync('/proc/self/fd').flatMap((fd) => {
-    try {
-      return [`${fd} -> ${fs.readlinkSync(`/proc/self/fd/${fd}`)}`];
-    } catch {
-      return [];
-    }
-  });
 }
 
 t.test('a process in the cgroup opens only what the program allows; an update replaces it', { skip }, async (t) => {

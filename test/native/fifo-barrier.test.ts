@@ -10,7 +10,7 @@ import { constants, native, type SyncMessage } from '../../lib/native';
 import { buildPlan, encodePlan, type Plan, type Step } from '../../lib/plan';
 import { spawnContainer } from '../../lib/runtime/child';
 import { loadBundleConfig } from '../../lib/spec';
-import { makeBundle, pidNamespaceHolder, rootSkip, tempDir } from '../helpers/container';
+import { makeBundle, openFds, pidNamespaceHolder, rootSkip, tempDir } from '../helpers/container';
 
 // ---------------------------------------------------------------------------
 // Local helpers (this file only)
@@ -43,17 +43,6 @@ function handMade(steps: Step[]): Plan {
 
 const barrier = (fifo: string): Step[] => [{ kind: 'OPEN_BARRIER', path: fifo, origin: '' }, { kind: 'BARRIER', origin: '' }];
 const shell = (script: string): Step => ({ kind: 'EXEC', args: ['/bin/sh', '-c', script], env: ['PATH=/usr/bin:/bin'], pathDirs: null, preservedFds: 0, origin: '/process/args' });
-
-/** This process's open fds, each with what it points at. */
-function openFds(): string[] {
-  return fs.readdirSync('/proc/self/fd').flatMap((fd) => {
-    try {
-      return [`${fd} -> ${fs.readlinkSync(`/proc/self/fd/${fd}`)}`];
-    } catch {
-      return [];
-    }
-  });
-}
 
 /**
  * Mappings shaped like a spawn arena: a one-page PROT_NONE guard right below
