@@ -121,6 +121,7 @@ struct ChildContext {
   uint64_t init_stack_size;
   int barrier_fd;     // the start fifo (OPEN_BARRIER), or -1
   int parent_pid;     // the runtime's pid, recorded before the clone
+  int stdio[3];       // fds (the runtime's numbers) to become 0, 1 and 2; -1 keeps the inherited one
   uint64_t page_size;
   // Own memory (no CLONE_VM): the child unmaps everything but these ranges
   // (page-aligned [start, end), sorted: the arena and the addon's segments).

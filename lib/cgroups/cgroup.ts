@@ -45,6 +45,11 @@ export class Cgroup {
     return new Cgroup(layout, containerCgroupDirs(layout, spec.linux?.cgroupsPath, id), io);
   }
 
+  /** No cgroup of its own: the container's processes stay in their creator's (every operation is a no-op or refused). */
+  static none(layout: CgroupLayout = hostCgroupLayout()): Cgroup {
+    return new Cgroup(layout, []);
+  }
+
   /** What the container's plan needs to know: whether the child waits to be put in v1 hierarchies, and the paths. */
   planJoin(): CgroupJoin {
     return { sync: this.v1.length > 0, paths: new Map(this.dirs.map((d) => [d.hierarchy.mountPoint, d.path])) };
@@ -267,7 +272,7 @@ export class Cgroup {
       for (const line of (this.io.read(path.join(dir, 'cgroup.procs')) ?? '').split('\n')) if (line.trim()) out.push(Number(line));
       for (const child of this.io.children(dir)) walk(path.join(dir, child));
     };
-    walk(this.primary().dir);
+    if (this.dirs.length) walk(this.primary().dir);
     return out;
   }
 
@@ -296,7 +301,10 @@ export class Cgroup {
   /** Freezes (true) or thaws (false) every process, and waits until the kernel says it is done. */
   async setFrozen(on: boolean): Promise<void> {
     const f = this.freezer();
-    if (!f) throw new StepError(on ? 'pause' : 'resume', undefined, undefined, 'ENOTSUP', 95, `the host has no cgroup freezer (host cgroup mode: ${this.layout.mode})`);
+    if (!f) {
+      const why = this.dirs.length ? `the host has no cgroup freezer (host cgroup mode: ${this.layout.mode})` : 'the container has no cgroup of its own (made with cgroup: false)';
+      throw new StepError(on ? 'pause' : 'resume', undefined, undefined, 'ENOTSUP', 95, why);
+    }
     const deadline = Date.now() + FREEZE_TIMEOUT_MS;
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
       try {

@@ -94,6 +94,8 @@ function killAndReap(pidfd: number): Promise<ExitStatus> {
 }
 
 export interface SpawnOptions {
+  /** Fds of this process that become the child's stdin, stdout and stderr (-1: the inherited one). */
+  stdio?: [number, number, number];
   /** A cgroup to start the child in (CLONE_INTO_CGROUP). */
   cgroupFd?: number;
   /** The child waits (SYNC_CGROUPS) while this puts it in its other cgroups (v1 hierarchies). */
@@ -171,7 +173,7 @@ function minFd(plan: Plan): number {
  */
 export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promise<ContainerProcess> {
   const ownMemory = plan.steps.some((s) => s.kind === 'OPEN_BARRIER');
-  const spawned: Spawned = native.spawn(encodePlan(plan.steps), plan.cloneFlags, opts.cgroupFd ?? -1, minFd(plan), ownMemory);
+  const spawned: Spawned = native.spawn(encodePlan(plan.steps), plan.cloneFlags, opts.cgroupFd ?? -1, minFd(plan), ownMemory, opts.stdio);
   let initPid = 0;
   let initPidfd = -1;
   let execed = false;

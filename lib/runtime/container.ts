@@ -10,7 +10,7 @@ import { liveStatus, processStat, publicState, StateDir, type State, type Status
 export class LoadedContainer {
   readonly cgroup: Cgroup;
   private constructor(readonly dir: StateDir, readonly stored: StoredState) {
-    this.cgroup = Cgroup.forContainer(stored.config, stored.id);
+    this.cgroup = stored.noCgroup ? Cgroup.none() : Cgroup.forContainer(stored.config, stored.id);
   }
 
   /** Locks the container's directory (until release()) and reads its state. */

@@ -10,7 +10,7 @@ import type { Process } from '../spec';
 import type { ContainerProcess } from './child';
 import { sendConsole } from './console';
 import { LoadedContainer, writeFileAtomic } from './container';
-import { spawnInCgroup } from './run';
+import { spawnInCgroup } from './launch';
 import { OCI_VERSION } from './state';
 
 export interface ExecOptions {

@@ -15,6 +15,7 @@ export async function startContainer(root: string, id: string, opts: StartOption
     if (status !== 'created') {
       throw new ContainerStateError(id, status === 'stopped' ? 'cannot start a container that has stopped' : `cannot start an already ${status} container`);
     }
+    if (!c.stored.detached) throw new ContainerStateError(id, 'cannot start: it was created through the ociish API by another process, which alone can start it');
     const config = c.stored.config;
     // The hooks module brings the planner with it (~15 ms of the CLI's start): only when there are hooks.
     const hooks = config.hooks ? await import('./hooks') : undefined;
