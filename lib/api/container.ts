@@ -32,6 +32,9 @@ export interface RuntimeContext {
   forget(id: string): void;
 }
 
+/** A process to exec: its args, and any config.json `process` fields that differ from the container's own process. */
+export type ExecProcessSpec = Partial<Process> & { args: string[] };
+
 export interface ExecOptions {
   stdio?: StdioOption;
   /** Aborting kills the process (SIGKILL). */
@@ -225,11 +228,18 @@ export class Container extends EventEmitter<ContainerEvents> implements AsyncDis
     return this.#serial(() => updateContainer(this.runtime.root, this.id, resources));
   }
 
-  /** Runs another process in the container (a config.json `process` object), joined to its namespaces and cgroup. */
-  exec(process: Process, opts: ExecOptions = {}): Promise<ExecProcess> {
+  /**
+   * Runs another process in the container, joined to its namespaces and
+   * cgroup: the container's own process (user, env, cwd, capabilities...)
+   * with the given fields instead, as `runc exec` does.
+   */
+  exec(process: ExecProcessSpec, opts: ExecOptions = {}): Promise<ExecProcess> {
     return this.#serial(async () => {
       opts.signal?.throwIfAborted();
-      const spec = parseProcess(process);
+      const c = LoadedContainer.load(this.runtime.root, this.id);
+      const base = c.stored.config.process;
+      c.release();
+      const spec = parseProcess({ ...base, terminal: false, ...process });
       const stdio = new Stdio(opts.stdio);
       let proc: ContainerProcess | undefined;
       try {

@@ -39,8 +39,16 @@ export interface CreateOptions {
 }
 
 export interface RunOptions extends CreateOptions {
+  /** With stdin 'pipe': written to the process's stdin, which is then closed. */
+  input?: string | Buffer;
   /** Aborting kills the running container (SIGKILL), removes it and rejects with the signal's reason. */
   signal?: AbortSignal;
+}
+
+/** How run()'s process ended, and what it wrote to stdout and stderr where they were 'pipe' ('' otherwise). */
+export interface RunResult extends ExitResult {
+  stdout: string;
+  stderr: string;
 }
 
 export class Runtime implements AsyncDisposable {
@@ -87,10 +95,14 @@ export class Runtime implements AsyncDisposable {
     return container;
   }
 
-  /** Creates, starts and waits for a container, then deletes it: the result is how its process ended. */
-  async run(id: string, source: ContainerSource, opts: RunOptions = {}): Promise<ExitResult> {
+  /**
+   * Creates, starts and waits for a container, then deletes it: the result
+   * is how its process ended, with its output where stdout or stderr is 'pipe'.
+   */
+  async run(id: string, source: ContainerSource, opts: RunOptions = {}): Promise<RunResult> {
     const { spec, bundle } = resolveSource(source);
     const stdio = new Stdio(opts.stdio);
+    const output = Promise.all([collect(stdio.stdout), collect(stdio.stderr)]);
     let oomKilled = false;
     try {
       const status = await runContainer({
@@ -98,13 +110,17 @@ export class Runtime implements AsyncDisposable {
         root: this.root,
         stdio: stdio.childFds,
         signal: opts.signal,
-        onStart: () => stdio.childStarted(),
+        onStart: () => {
+          stdio.childStarted();
+          stdio.stdin?.on('error', () => {}).end(opts.input ?? '');
+        },
         onExit: (cgroup) => (oomKilled = cgroup.oomKills() > 0),
       });
-      return exitResult(status, oomKilled);
-    } finally {
-      // Only our ends of 'pipe' stay open, for the caller to read to the end.
-      stdio.childStarted();
+      const [stdout, stderr] = await output;
+      return { ...exitResult(status, oomKilled), stdout, stderr };
+    } catch (e) {
+      stdio.destroy();
+      throw e;
     }
   }
 
@@ -174,4 +190,16 @@ function resolveSource(source: ContainerSource): { spec: Spec; bundle: string } 
     return { spec: parseConfig(source.spec), bundle };
   }
   return { spec: loadBundleConfig(bundle), bundle };
+}
+
+/** A stream's whole content as text ('' without a stream). */
+function collect(stream: NodeJS.ReadableStream | null): Promise<string> {
+  if (!stream) return Promise.resolve('');
+  return new Promise((resolve, reject) => {
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => (text += d));
+    stream.on('end', () => resolve(text));
+    stream.on('error', reject);
+  });
 }

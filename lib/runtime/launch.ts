@@ -164,7 +164,15 @@ async function spawnAtSocket(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions)
     ...handlers,
     onReady: (pid) => {
       ready(pid);
-      return gate;
+      // The spawn answers nothing else while it waits here: if the process
+      // is killed before release(), stop waiting, so that the spawn sees its
+      // end (and reaps it). Our unreaped child: its pid is still its own.
+      const pidfd = native.pidfdOpen(pid);
+      const died = native.waitReadable(pidfd).then(() => {
+        throw new ConfigError('/process', 'the container process ended before it was started');
+      });
+      died.catch(() => {}); // closing the pidfd below cancels the wait (ECANCELED)
+      return Promise.race([gate, died]).finally(() => native.closeFd(pidfd));
     },
   });
   // Until release() takes it over, a failure is seen through the race below.
