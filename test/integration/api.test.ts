@@ -319,3 +319,10 @@ t.test('ESM: import { Runtime } from the package', opts, async (t) => {
   t.equal(out.trim(), 'function function', 'named exports work from ESM');
   t.ok(fs.existsSync(path.join(repoRoot, 'dist/lib/index.d.ts')), 'declarations are built');
 });
+
+t.test('the README example (npm run example:api) runs', opts, async (t) => {
+  const dir = tempDir('api-example');
+  const out = execFileSync(process.execPath, [path.join(repoRoot, 'dist/lib/bundle/example-api.js'), path.join(dir, 'bundle')], { encoding: 'utf8' });
+  t.match(out, /^run: exit 0, stdout: hello from ociish, pid 1, uid 0$/m, 'run() collected the output');
+  t.equal(out.match(/^pre-created .*exit 0$/gm)?.length, 3, 'three pre-created containers started and exited 0');
+});
