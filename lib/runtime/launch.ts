@@ -16,7 +16,7 @@ import type { Spec } from '../spec';
 import { spawnContainer, type ContainerProcess, type SpawnOptions } from './child';
 import { sendConsole } from './console';
 import { hasCreateHooks, runCreateHooks } from './hooks';
-import { newStoredState, OCI_VERSION, processStat, publicState, StateDir, type StoredState } from './state';
+import { newStoredState, OCI_VERSION, processStat, publicState, StateDir, unlinkIfThere, type StoredState } from './state';
 
 export type Barrier = 'fifo' | 'socket' | 'none';
 
@@ -56,7 +56,10 @@ export interface Launched {
   readonly pid: number;
   /** fifo and none: the process (exec'd, or waiting on the fifo). socket: null until release(). */
   process: ContainerProcess | null;
-  /** socket: lets the init exec; resolves once it has (a failed exec rejects, everything still in place). */
+  /**
+   * socket: removes the "created" fifo and lets the init exec; resolves once
+   * it has (a failed exec rejects, everything else still in place).
+   */
   release(): Promise<ContainerProcess>;
   /** Kills the init (SIGKILL) and waits until it is gone (reaped where we can). */
   abort(): Promise<void>;
@@ -101,7 +104,9 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     });
     for (const w of plan.warnings) opts.onWarning?.(w);
     state.write(stored);
-    if (opts.barrier === 'fifo') native.mkfifo(state.execFifo, 0o600);
+    // The fifo is the barrier of a detached init; for one waiting on its
+    // socket it only marks "created" (it goes at release), as for the CLI's.
+    if (opts.barrier !== 'none') native.mkfifo(state.execFifo, 0o600);
     cgroup.create();
     cgroupMade = true;
     cgroup.apply(resources, deviceRules(spec));
@@ -125,7 +130,11 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
       await launched.abort();
       throw e;
     }
-    return { state, stored, cgroup, ...launched };
+    const release = () => {
+      unlinkIfThere(state.execFifo);
+      return launched.release();
+    };
+    return { state, stored, cgroup, ...launched, release: opts.barrier === 'socket' ? release : launched.release };
   } catch (e) {
     // A cleanup failure is a warning: it must not hide the error that caused it.
     if (cgroupMade) await destroyQuietly(cgroup, opts.onWarning);

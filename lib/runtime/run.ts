@@ -69,10 +69,6 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
     }
     container = await c.release();
     try {
-      if (startHooks) {
-        stored.status = 'running';
-        state.write(stored);
-      }
       // Other commands (state, kill, exec) may act on the container while it runs.
       state.unlock();
       if (opts.signal) {

@@ -6,7 +6,7 @@ import { ContainerStateError } from '../errors';
 import type { ContainerProcess } from './child';
 import { LoadedContainer } from './container';
 import type { Launched } from './launch';
-import { publicState, StateDir } from './state';
+import { publicState } from './state';
 
 export interface StartOptions {
   onWarning?: (message: string) => void;
@@ -58,18 +58,17 @@ function requireCreated(c: LoadedContainer): void {
 
 /**
  * Starts a container this process launched with a socket barrier (the
- * API's). The init is let go first and the state is written while it execs
- * (on the other core): a pre-created container's start is the release and
- * the execve, nothing else. With startContainer hooks, those run first.
- * Resolves with the exec'd process; a failed exec rejects (the process is
- * gone, its state and cgroup stay for delete).
+ * API's): its startContainer hooks if it has any, then the release, which
+ * removes the fifo that marks it created and lets the init exec. Nothing
+ * else is on the way: a pre-created container's start is the release and
+ * the execve. Resolves with the exec'd process; a failed exec rejects (the
+ * process is gone, its state and cgroup stay for delete).
  */
 export async function startLaunched(launched: Launched, opts: StartOptions = {}): Promise<ContainerProcess> {
-  const { root, id } = launched.state;
   const config = launched.stored.config;
   const hooks = config.hooks ? await import('./hooks') : undefined;
   if (config.hooks?.startContainer?.length) {
-    const c = LoadedContainer.load(root, id);
+    const c = LoadedContainer.load(launched.state.root, launched.state.id);
     try {
       requireCreated(c);
       await hooks!.runHooks('startContainer', config, c.state(), { spec: config, initPid: c.stored.pid, cgroup: c.cgroup, rootfs: c.stored.rootfs });
@@ -80,18 +79,7 @@ export async function startLaunched(launched: Launched, opts: StartOptions = {})
       c.release();
     }
   }
-  const execed = launched.release();
-  // The release's answer goes out in microtasks: let them run before the
-  // state write below, which then overlaps the exec instead of delaying it.
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  // Read again under the lock: an `update` may have changed the stored config meanwhile.
-  const dir = StateDir.open(root, id);
-  try {
-    dir.write({ ...dir.read(), status: 'running' });
-  } finally {
-    dir.unlock();
-  }
-  const proc = await execed;
+  const proc = await launched.release();
   await hooks?.runHooksWarning('poststart', config, publicState(launched.stored, 'running'), opts.onWarning);
   return proc;
 }
