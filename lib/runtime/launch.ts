@@ -17,7 +17,7 @@ import { spawnContainer, type ContainerProcess, type SpawnOptions } from './chil
 import { sendConsole } from './console';
 import { hasCreateHooks, runCreateHooks } from './hooks';
 import { PremadeNetns } from './netns';
-import { newStoredState, OCI_VERSION, processStat, publicState, StateDir, type StoredState } from './state';
+import { newStoredState, OCI_VERSION, processStat, publicState, StateDir, unlinkIfThere, type StoredState } from './state';
 
 export type Barrier = 'fifo' | 'socket' | 'none';
 
@@ -57,10 +57,15 @@ export interface Launched {
   readonly pid: number;
   /** fifo and none: the process (exec'd, or waiting on the fifo). socket: null until release(). */
   process: ContainerProcess | null;
-  /** socket: lets the init exec; resolves once it has (a failed exec rejects, everything still in place). */
+  /**
+   * socket: removes the "created" fifo and lets the init exec; resolves once
+   * it has (a failed exec rejects, everything else still in place).
+   */
   release(): Promise<ContainerProcess>;
   /** Kills the init (SIGKILL) and waits until it is gone (reaped where we can). */
   abort(): Promise<void>;
+  /** Settles once the process has exec'd (or, not released, when it failed or was killed before). */
+  readonly spawned: Promise<ContainerProcess>;
 }
 
 /** The cgroup a launch uses: the config's, or none at all (the API's cgroup: false). */
@@ -103,7 +108,9 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     });
     for (const w of plan.warnings) opts.onWarning?.(w);
     state.write(stored);
-    if (opts.barrier === 'fifo') native.mkfifo(state.execFifo, 0o600);
+    // The fifo is the barrier of a detached init; for one waiting on its
+    // socket it only marks "created" (it goes at release), as for the CLI's.
+    if (opts.barrier !== 'none') native.mkfifo(state.execFifo, 0o600);
     cgroup.create();
     cgroupMade = true;
     cgroup.apply(resources, deviceRules(spec));
@@ -128,7 +135,11 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
       await launched.abort();
       throw e;
     }
-    return { state, stored, cgroup, pid: launched.pid, process: launched.process, release: launched.release, abort: launched.abort };
+    const release = () => {
+      unlinkIfThere(state.execFifo);
+      return launched.release();
+    };
+    return { state, stored, cgroup, ...launched, release: opts.barrier === 'socket' ? release : launched.release };
   } catch (e) {
     // A cleanup failure is a warning: it must not hide the error that caused it.
     if (cgroupMade) await destroyQuietly(cgroup, opts.onWarning);
@@ -140,19 +151,14 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
   }
 }
 
-interface Spawned {
-  pid: number;
-  process: ContainerProcess | null;
-  release(): Promise<ContainerProcess>;
-  /** Kills what was spawned and waits until it is gone. */
-  abort(): Promise<void>;
-}
+type Spawned = Pick<Launched, 'pid' | 'process' | 'release' | 'abort' | 'spawned'>;
 
 async function spawnNow(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions): Promise<Spawned> {
   const proc = await spawnInCgroup(plan, cgroup, handlers);
   return {
     pid: proc.pid,
     process: proc,
+    spawned: Promise.resolve(proc),
     release: () => Promise.resolve(proc),
     abort: async () => {
       native.pidfdSendSignal(proc.pidfd, 9);
@@ -175,7 +181,15 @@ async function spawnAtSocket(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions)
     ...handlers,
     onReady: (pid) => {
       ready(pid);
-      return gate;
+      // The spawn answers nothing else while it waits here: if the process
+      // is killed before release(), stop waiting, so that the spawn sees its
+      // end (and reaps it). Our unreaped child: its pid is still its own.
+      const pidfd = native.pidfdOpen(pid);
+      const died = native.waitReadable(pidfd).then(() => {
+        throw new ConfigError('/process', 'the container process ended before it was started');
+      });
+      died.catch(() => {}); // closing the pidfd below cancels the wait (ECANCELED)
+      return Promise.race([gate, died]).finally(() => native.closeFd(pidfd));
     },
   });
   // Until release() takes it over, a failure is seen through the race below.
@@ -185,6 +199,7 @@ async function spawnAtSocket(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions)
   return {
     pid,
     process: null,
+    spawned: spawning,
     release: () => {
       go();
       return spawning;

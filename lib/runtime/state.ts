@@ -77,7 +77,7 @@ function errnoCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException).code;
 }
 
-function unlinkIfThere(file: string): void {
+export function unlinkIfThere(file: string): void {
   try {
     fs.unlinkSync(file);
   } catch (e) {
@@ -155,7 +155,11 @@ export class StateDir {
     return path.join(this.dir, 'state.json');
   }
 
-  /** The fifo the init blocks on until `start` writes a byte to it. */
+  /**
+   * The fifo a detached init blocks on until `start` writes a byte to it. An
+   * API-made init waits on its socket instead, and the fifo only marks it
+   * created: either way it exists from create to start.
+   */
   get execFifo(): string {
     return path.join(this.dir, 'exec.fifo');
   }
@@ -207,6 +211,13 @@ export class StateDir {
     native.replaceFile(tmp, this.stateFile);
   }
 
+  /** write(), with the file written on libuv's threads: for the API, whose event loop has containers to serve meanwhile. */
+  async writeAsync(state: StoredState): Promise<void> {
+    const tmp = `${this.stateFile}.tmp`;
+    await fs.promises.writeFile(tmp, JSON.stringify(state), { mode: 0o600 });
+    native.replaceFile(tmp, this.stateFile);
+  }
+
   /** Removes what the directory holds and the directory itself (fs.rmSync's recursive walk costs ~5 ms). */
   remove(): void {
     unlinkIfThere(this.stateFile);
@@ -231,8 +242,6 @@ export function liveStatus(stored: StoredState, frozen: () => boolean, dir: Stat
   if (!stat || stat.startTime !== stored.pidStartTime || stat.state === 'Z' || stat.state === 'X') return 'stopped';
   // Frozen first: a paused created container is paused (runc's order).
   if (frozen()) return 'paused';
-  // The API's containers wait on a socket, not the fifo: their state says when they start.
-  if (!stored.detached) return stored.status === 'created' ? 'created' : 'running';
   return fs.existsSync(dir.execFifo) ? 'created' : 'running';
 }
 

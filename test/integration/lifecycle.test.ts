@@ -82,7 +82,7 @@ t.teardown(() => {
 });
 
 t.test('create leaves the init blocked before execve; start runs it; state follows; delete removes it all', { skip: rootSkip }, async (t) => {
-  const { bundle, out } = await bundleWith('echo started > /out/marker; cat /proc/keys > /out/keys; sleep 0.3; echo done > /out/done', unmaskKeys);
+  const { bundle, out } = await bundleWith('echo started > /out/marker; cat /proc/keys > /out/keys; sleep 2; echo done > /out/done', unmaskKeys);
   const id = uniqueId('life');
   const pidFile = path.join(tempDir('pid'), 'pid');
   const r = create(id, bundle, ['--pid-file', pidFile]);
