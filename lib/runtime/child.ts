@@ -100,6 +100,12 @@ export interface SpawnOptions {
   cgroupFd?: number;
   /** The child waits (SYNC_CGROUPS) while this puts it in its other cgroups (v1 hierarchies). */
   onCgroupJoin?: (pid: number) => void;
+  /**
+   * Called with the container process's pid as soon as it is cloned, while
+   * it sets itself up (not with FORK_INIT: the init comes later). Throwing
+   * fails the spawn.
+   */
+  onClone?: (pid: number) => void;
   /** The child waits at the start barrier (BARRIER step without a fifo); resolve to let it exec. */
   onReady?: (pid: number) => void | Promise<void>;
   /**
@@ -201,6 +207,7 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
     }
   };
   try {
+    if (!forkInit) opts.onClone?.(spawned.pid);
     for (let done = false; !done; ) {
       await native.waitReadable(spawned.syncFd);
       for (let msg = native.recvSyncMsg(spawned.syncFd); msg !== undefined; msg = native.recvSyncMsg(spawned.syncFd)) {

@@ -117,8 +117,20 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     const owner = delegationOwner(spec);
     if (owner) cgroup.delegateTo(owner);
     const seccomp = spec.linux?.seccomp;
+    const status = opts.barrier === 'none' ? 'running' : 'created';
+    // Recorded while the child sets itself up, off the way to its exec; our
+    // lock keeps other commands from reading it before launch() returns.
+    let recorded = 0;
+    const record = (pid: number) => {
+      const stat = processStat(pid);
+      if (!stat) throw new ConfigError('/process', 'the container process ended before it could be recorded');
+      Object.assign(stored, { status, pid, pidStartTime: stat.startTime });
+      state.write(stored);
+      recorded = pid;
+    };
     const handlers: SpawnOptions = {
       stdio: opts.stdio,
+      onClone: record,
       onSeccompListener: (fd, pid) => deliverListener(seccomp!, fd, { ociVersion: OCI_VERSION, id, pid, bundle, annotations: stored.annotations }),
       onConsole: (fd, ptsIndex) => (opts.consoleSocket ? sendConsole(opts.consoleSocket, fd, ptsIndex) : opts.onConsole!(fd, ptsIndex)),
       onHooks: (pid) => runCreateHooks(spec, { ...publicState(stored, 'creating'), pid }, cgroup, stored.rootfs),
@@ -126,11 +138,8 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     await netns?.join(plan);
     const launched = opts.barrier === 'socket' ? await spawnAtSocket(plan, cgroup, handlers) : await spawnNow(plan, cgroup, handlers);
     try {
-      const stat = processStat(launched.pid);
-      if (!stat) throw new ConfigError('/process', 'the container process ended before it could be recorded');
       if (opts.barrier === 'fifo' && !launched.process?.waiting) throw new ConfigError('/process', 'the container process did not stop at the start barrier');
-      Object.assign(stored, { status: opts.barrier === 'none' ? 'running' : 'created', pid: launched.pid, pidStartTime: stat.startTime });
-      state.write(stored);
+      if (recorded !== launched.pid) record(launched.pid);
     } catch (e) {
       await launched.abort();
       throw e;
