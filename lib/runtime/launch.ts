@@ -113,9 +113,15 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     if (opts.barrier !== 'none') native.mkfifo(state.execFifo, 0o600);
     cgroup.create();
     cgroupMade = true;
-    cgroup.apply(resources, deviceRules(spec));
-    const owner = delegationOwner(spec);
-    if (owner) cgroup.delegateTo(owner);
+    const limit = () => {
+      cgroup.apply(resources, deviceRules(spec));
+      const owner = delegationOwner(spec);
+      if (owner) cgroup.delegateTo(owner);
+    };
+    // A child that waits to be put in v1 hierarchies runs nothing they limit
+    // before that (SYNC_CGROUPS): the limits are written then, while it sets up.
+    const joinsV1 = cgroup.planJoin().sync;
+    if (!joinsV1) limit();
     const seccomp = spec.linux?.seccomp;
     const status = opts.barrier === 'none' ? 'running' : 'created';
     // Recorded while the child sets itself up, off the way to its exec; our
@@ -131,6 +137,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     const handlers: SpawnOptions = {
       stdio: opts.stdio,
       onClone: record,
+      onCgroupJoin: joinsV1 ? limit : undefined,
       onSeccompListener: (fd, pid) => deliverListener(seccomp!, fd, { ociVersion: OCI_VERSION, id, pid, bundle, annotations: stored.annotations }),
       onConsole: (fd, ptsIndex) => (opts.consoleSocket ? sendConsole(opts.consoleSocket, fd, ptsIndex) : opts.onConsole!(fd, ptsIndex)),
       onHooks: (pid) => runCreateHooks(spec, { ...publicState(stored, 'creating'), pid }, cgroup, stored.rootfs),
@@ -229,7 +236,14 @@ async function spawnAtSocket(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions)
 export async function spawnInCgroup(plan: Plan, cgroup: Cgroup, opts: SpawnOptions = {}): Promise<ContainerProcess> {
   const cgroupFd = cgroup.openCloneFd();
   try {
-    return await spawnContainer(plan, { ...opts, cgroupFd, onCgroupJoin: (pid) => cgroup.joinV1(pid) });
+    return await spawnContainer(plan, {
+      ...opts,
+      cgroupFd,
+      onCgroupJoin: (pid) => {
+        opts.onCgroupJoin?.(pid);
+        cgroup.joinV1(pid);
+      },
+    });
   } finally {
     if (cgroupFd >= 0) native.closeFd(cgroupFd);
   }
