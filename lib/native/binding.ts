@@ -103,6 +103,8 @@ export interface NativeBinding {
   mkfifo(path: string, mode: number): void;
   /** Moves `from` to `to` atomically: an existing `to` is swapped out (RENAME_EXCHANGE) and unlinked; otherwise rename(2). */
   replaceFile(from: string, to: string): void;
+  /** `data` written to `tmp` (created with `mode`), then replaceFile(tmp, to): on a worker thread, in one job. */
+  writeFileAtomic(tmp: string, to: string, data: string, mode: number): Promise<void>;
   /** Whether the kernel's seccomp has this SECCOMP_RET_* action (SECCOMP_GET_ACTION_AVAIL). */
   seccompActionAvailable(action: number): boolean;
   /** Whether the kernel knows this SECCOMP_FILTER_FLAG_* (probed without loading anything). */

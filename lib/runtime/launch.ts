@@ -94,7 +94,15 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
   let cgroupMade = false;
   // Made on a worker thread meanwhile (~0.4 ms off the spawn).
   const netns = PremadeNetns.start(spec);
+  // State writes run on a worker thread too, each awaited before what needs
+  // it: anything on the host (the first), launch()'s return (the second).
+  let writing = Promise.resolve();
+  const write = () => {
+    writing = state.writeAsync(stored);
+    writing.catch(() => {}); // awaited later; not an unhandled rejection meanwhile
+  };
   try {
+    write();
     const plan = buildPlan(spec, {
       premadeNetns: netns !== undefined,
       bundle,
@@ -107,7 +115,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
       sessionKeyring: opts.noNewKeyring ? undefined : id,
     });
     for (const w of plan.warnings) opts.onWarning?.(w);
-    state.write(stored);
+    await writing;
     // The fifo is the barrier of a detached init; for one waiting on its
     // socket it only marks "created" (it goes at release), as for the CLI's.
     if (opts.barrier !== 'none') native.mkfifo(state.execFifo, 0o600);
@@ -131,7 +139,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
       const stat = processStat(pid);
       if (!stat) throw new ConfigError('/process', 'the container process ended before it could be recorded');
       Object.assign(stored, { status, pid, pidStartTime: stat.startTime });
-      state.write(stored);
+      write();
       recorded = pid;
     };
     const handlers: SpawnOptions = {
@@ -147,6 +155,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     try {
       if (opts.barrier === 'fifo' && !launched.process?.waiting) throw new ConfigError('/process', 'the container process did not stop at the start barrier');
       if (recorded !== launched.pid) record(launched.pid);
+      await writing;
     } catch (e) {
       await launched.abort();
       throw e;
@@ -159,6 +168,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
   } catch (e) {
     // A cleanup failure is a warning: it must not hide the error that caused it.
     if (cgroupMade) await destroyQuietly(cgroup, opts.onWarning);
+    await writing.catch(() => {});
     removeQuietly(state, opts.onWarning);
     throw e;
   } finally {

@@ -99,6 +99,9 @@ export function processStat(pid: number): { startTime: string; state: string } |
   return { state: fields[0]!, startTime: fields[19]! };
 }
 
+/** What a state directory may hold besides state.json: a fifo barrier's fifo, a write cut short. */
+const RARE_FILES = ['state.json.tmp', 'exec.fifo'];
+
 export class StateDir {
   readonly dir: string;
   private lockFd = -1;
@@ -211,11 +214,13 @@ export class StateDir {
     native.replaceFile(tmp, this.stateFile);
   }
 
-  /** write(), with the file written on libuv's threads: for the API, whose event loop has containers to serve meanwhile. */
-  async writeAsync(state: StoredState): Promise<void> {
-    const tmp = `${this.stateFile}.tmp`;
-    await fs.promises.writeFile(tmp, JSON.stringify(state), { mode: 0o600 });
-    native.replaceFile(tmp, this.stateFile);
+  /**
+   * write(), on a libuv thread as one job (not one per open, write, close):
+   * for the API, whose event loop has containers to serve meanwhile, and so
+   * that the caller goes on until it depends on the state being there.
+   */
+  writeAsync(state: StoredState): Promise<void> {
+    return native.writeFileAtomic(`${this.stateFile}.tmp`, this.stateFile, JSON.stringify(state), 0o600);
   }
 
   /** Removes what the directory holds and the directory itself (fs.rmSync's recursive walk costs ~5 ms). */
@@ -227,7 +232,7 @@ export class StateDir {
       if (errnoCode(e) !== 'ENOTEMPTY') throw e;
       // The others are rare (a fifo barrier's, a write cut short): looked
       // for only now, as each failed unlink costs a thrown exception.
-      for (const name of ['state.json.tmp', 'exec.fifo']) unlinkIfThere(path.join(this.dir, name));
+      for (const name of RARE_FILES) unlinkIfThere(path.join(this.dir, name));
       fs.rmdirSync(this.dir);
     }
     this.unlock();

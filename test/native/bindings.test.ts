@@ -224,6 +224,19 @@ t.test('replaceFile', async (t) => {
   t.equal(fs.readFileSync(to, 'utf8'), 'two', 'and the target is left as it was');
 });
 
+t.test('writeFileAtomic: written, then moved into place, on a worker thread', async (t) => {
+  const dir = tempDir();
+  const to = path.join(dir, 'state.json');
+  await native.writeFileAtomic(`${to}.tmp`, to, '{"a":1}', 0o600);
+  t.equal(fs.readFileSync(to, 'utf8'), '{"a":1}');
+  t.equal(fs.statSync(to).mode & 0o777, 0o600, 'with the mode asked for');
+  await native.writeFileAtomic(`${to}.tmp`, to, 'é', 0o600);
+  t.equal(fs.readFileSync(to, 'utf8'), 'é', 'replaced (UTF-8)');
+  t.same(fs.readdirSync(dir), ['state.json'], 'no tmp left');
+  await t.rejects(native.writeFileAtomic(path.join(dir, 'no/such/x.tmp'), to, '', 0o600), { code: 'ENOENT', syscall: 'open' });
+  t.equal(fs.readFileSync(to, 'utf8'), 'é', 'a failed write leaves the file as it was');
+});
+
 t.test('process and sync-socket bindings on bad input', async (t) => {
   t.throws(() => native.pidfdOpen(NO_SUCH_PID), { code: 'ESRCH', errno: -3, syscall: 'pidfd_open' });
   t.throws(() => native.pidfdOpen(-1), { code: 'EINVAL', syscall: 'pidfd_open' });
