@@ -6,8 +6,9 @@ import * as path from 'node:path';
 /** Reads rootfs/etc/passwd only if it really is inside the rootfs (the image controls its symlinks). */
 function readPasswd(rootfs: string): string | null {
   try {
-    const real = fs.realpathSync(path.join(rootfs, 'etc', 'passwd'));
-    const root = fs.realpathSync(rootfs);
+    // .native: one realpath(3) each, not an lstat per component from JS (a fifth of buildPlan).
+    const real = fs.realpathSync.native(path.join(rootfs, 'etc', 'passwd'));
+    const root = fs.realpathSync.native(rootfs);
     if (!real.startsWith(root + path.sep)) return null;
     return fs.readFileSync(real, 'utf8');
   } catch {
