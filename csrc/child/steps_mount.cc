@@ -199,9 +199,7 @@ int step_mask(ChildContext* c, const Step* s) {
       }
       c->devnull_fd = (int)nfd;
     }
-    char src[64];
-    fd_path(c->devnull_fd, src, sizeof src);
-    r = sys_mount(src, target, nullptr, MS_BIND, nullptr);
+    r = bind_tree(c->devnull_fd, fd, false, 0, 0, 0, 0);
   }
   sys(SYS_close, fd);
   return (int)r;
@@ -212,16 +210,10 @@ int step_readonly(ChildContext* c, const Step* s) {
   int fd = open_in_root(c->root_fd, dest, O_PATH);
   if (fd == -ENOENT || fd == -ENOTDIR) return 0;
   if (fd < 0) return fd;
-  char target[64];
-  fd_path(fd, target, sizeof target);
-  long r = sys_mount(target, target, nullptr, MS_BIND | MS_REC, nullptr);
+  // Bound onto itself, read-only (recursively) before it is attached.
+  int r = bind_tree(fd, fd, true, 0, 0, MOUNT_ATTR_RDONLY, 0);
   sys(SYS_close, fd);
-  if (r < 0) return (int)r;
-  fd = open_in_root(c->root_fd, dest, O_PATH);
-  if (fd < 0) return fd;
-  r = set_attrs(fd, MOUNT_ATTR_RDONLY, 0, true);
-  sys(SYS_close, fd);
-  return (int)r;
+  return r;
 }
 
 int step_pivot_root(ChildContext* c, const Step*) {
