@@ -75,7 +75,9 @@ int step_mknod(ChildContext* c, const Step* s) {
     return (int)m;
   }
   if (m == 0 && !bind) m = sys(SYS_fchownat, parent, name, uid, gid, AT_SYMLINK_NOFOLLOW);
-  if (m == 0 && !bind) m = sys(SYS_fchmodat, parent, name, mode & 07777, 0);
+  // The setup's umask is 0 (run_plan), so mknodat gave the permission bits
+  // asked for; only setuid/setgid/sticky bits may need a chmod.
+  if (m == 0 && !bind && (mode & 07000)) m = sys(SYS_fchmodat, parent, name, mode & 07777, 0);
   sys(SYS_close, parent);
   return (int)m;
 }
