@@ -1,7 +1,8 @@
 // cgroup and /proc file writes: one write(2) of the whole
 // value, as the kernel parses each write separately, with the errno the
 // kernel gave (EINVAL, EBUSY, ...) instead of a generic stream error.
-// flock(2) and mkfifo(3) for the state directory, which Node does not offer.
+// flock(2) and mkfifo(3) for the state directory and pipe2(2) for stdio,
+// which Node does not offer.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -55,12 +56,25 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// pipe2(O_CLOEXEC) -> [readFd, writeFd]: a container's stdio pipes (Node
+// makes pipes only for child_process).
+Napi::Value Pipe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) ThrowErrno(env, "pipe2");
+  Napi::Array a = Napi::Array::New(env, 2);
+  a.Set(0u, Napi::Number::New(env, fds[0]));
+  a.Set(1u, Napi::Number::New(env, fds[1]));
+  return a;
+}
+
 }  // namespace
 
 void InitFiles(Napi::Env env, Napi::Object exports) {
   exports.Set("writeKernelFile", Napi::Function::New(env, WriteKernelFile, "writeKernelFile"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
+  exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
 }
 
 }  // namespace ociish

@@ -285,7 +285,7 @@ void ArenaDone() {
 }
 
 // spawn(plan: Buffer, cloneFlags: number, cgroupFd: number, minFd: number,
-//       ownMemory?: boolean) -> { pid, pidfd, syncFd, arena }
+//       ownMemory?: boolean, stdio?: [fd, fd, fd]) -> { pid, pidfd, syncFd, arena }
 // With ownMemory the child gets a copy of our memory (no CLONE_VM), keeps
 // only its arena and the addon, and may outlive this process; our arena goes
 // as soon as the clone returned.
@@ -302,6 +302,17 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsBoolean())
     throw Napi::TypeError::New(env, "argument 'ownMemory' must be a boolean");
   bool own = info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
+  int stdio[3] = {-1, -1, -1};
+  if (info.Length() > 5 && !info[5].IsUndefined()) {
+    if (!info[5].IsArray() || info[5].As<Napi::Array>().Length() != 3)
+      throw Napi::TypeError::New(env, "argument 'stdio' must be an array of 3 fds (-1: inherit)");
+    Napi::Array a = info[5].As<Napi::Array>();
+    for (uint32_t i = 0; i < 3; i++) {
+      Napi::Value v = a.Get(i);
+      if (!v.IsNumber()) throw Napi::TypeError::New(env, "argument 'stdio' must be an array of 3 fds (-1: inherit)");
+      stdio[i] = v.As<Napi::Number>().Int32Value();
+    }
+  }
 
   Arena* arena = BuildArena(env, plan.Data(), plan.Length());
   int sv[2];
@@ -325,6 +336,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   arena->context->sync_fd = sv[1];
   arena->context->parent_sync_fd = sv[0];
   arena->context->parent_pid = (int)getpid();
+  for (int i = 0; i < 3; i++) arena->context->stdio[i] = stdio[i];
   if (own) {
     arena->context->own_memory = 1;
     SetKeepRanges(arena->context, arena);

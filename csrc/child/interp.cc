@@ -1,4 +1,5 @@
 // The plan interpreter: the first code the container child runs.
+#include <fcntl.h>
 #include <linux/prctl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -155,6 +156,27 @@ int run_steps(ChildContext* c, uint32_t first) {
   return 1;
 }
 
+// The fds the runtime chose for the container's stdio become 0, 1 and 2.
+// Each is first copied above min_fd, so one given as another's target (e.g.
+// stdout as stderr) is still there when its turn comes; the copies go with
+// the close_range that follows.
+int set_stdio(ChildContext* c) {
+  int copies[3];
+  for (int i = 0; i < 3; i++) {
+    copies[i] = -1;
+    if (c->stdio[i] < 0) continue;
+    long fd = sys(SYS_fcntl, c->stdio[i], F_DUPFD_CLOEXEC, c->min_fd);
+    if (fd < 0) return (int)fd;
+    copies[i] = (int)fd;
+  }
+  for (int i = 0; i < 3; i++) {
+    if (copies[i] < 0) continue;
+    long r = sys(SYS_dup3, copies[i], i, 0);
+    if (r < 0) return (int)r;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_plan(void* context) {
@@ -167,6 +189,11 @@ int run_plan(void* context) {
     drop_runtime_memory(c);
   }
   sys(SYS_close, c->parent_sync_fd);
+  int r = set_stdio(c);
+  if (r < 0) {
+    send_msg(c->sync_fd, MSG_ERROR, -1, -r);
+    return 1;
+  }
   // Every other fd of the runtime's (state-dir locks, sockets, libuv's) is
   // closed now, not at execve: a child may wait at the barrier for long,
   // and a lock it held would stall every command on the container.

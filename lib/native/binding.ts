@@ -92,6 +92,8 @@ export interface NativeBinding {
    */
   sendToUnixSocket(path: string, data: Buffer, fds: number[]): void;
 
+  /** pipe2(2) with O_CLOEXEC: [read end, write end]. */
+  pipe(): [number, number];
   /** mkfifo(3) at `path` with `mode` (the umask applies). */
   mkfifo(path: string, mode: number): void;
   /** Whether the kernel's seccomp has this SECCOMP_RET_* action (SECCOMP_GET_ACTION_AVAIL). */
@@ -113,8 +115,10 @@ export interface NativeBinding {
    * With ownMemory the child gets a copy of this process's memory instead of
    * sharing it (no CLONE_VM), keeps only its arena and the addon, and may
    * outlive this process (a fifo barrier); its arena here is released at once.
+   * stdio: fds of this process that become the child's 0, 1 and 2 (-1: keep
+   * the inherited one).
    */
-  spawn(plan: Buffer, cloneFlags: number, cgroupFd: number, minFd?: number, ownMemory?: boolean): Spawned;
+  spawn(plan: Buffer, cloneFlags: number, cgroupFd: number, minFd?: number, ownMemory?: boolean, stdio?: [number, number, number]): Spawned;
   /** Frees a child's memory; only once it has exec'd or died. */
   releaseArena(arena: SpawnArena): void;
 

@@ -94,6 +94,8 @@ function killAndReap(pidfd: number): Promise<ExitStatus> {
 }
 
 export interface SpawnOptions {
+  /** Fds of this process that become the child's stdin, stdout and stderr (-1: the inherited one). */
+  stdio?: [number, number, number];
   /** A cgroup to start the child in (CLONE_INTO_CGROUP). */
   cgroupFd?: number;
   /** The child waits (SYNC_CGROUPS) while this puts it in its other cgroups (v1 hierarchies). */
@@ -171,12 +173,13 @@ function minFd(plan: Plan): number {
  */
 export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promise<ContainerProcess> {
   const ownMemory = plan.steps.some((s) => s.kind === 'OPEN_BARRIER');
-  const spawned: Spawned = native.spawn(encodePlan(plan.steps), plan.cloneFlags, opts.cgroupFd ?? -1, minFd(plan), ownMemory);
+  const spawned: Spawned = native.spawn(encodePlan(plan.steps), plan.cloneFlags, opts.cgroupFd ?? -1, minFd(plan), ownMemory, opts.stdio);
   let initPid = 0;
   let initPidfd = -1;
   let execed = false;
   let waiting = false;
   let failure: Error | null = null;
+  let joinFailure: Error | null = null;
   // The init (FORK_INIT) may ask for what needs its pid before its parent
   // has sent that pid: such requests wait for the PID message.
   const forkInit = plan.steps.some((s) => s.kind === 'FORK_INIT');
@@ -210,13 +213,16 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
         switch (msg.kind) {
           case MSG.ERROR:
             // After an ABORT the child reports the wait step; the parent's own error says more.
-            failure ??= stepError(plan, msg.step, msg.value);
+            failure ??= joinFailure && plan.steps[msg.step]?.kind === 'SYNC_CGROUPS' ? joinFailure : stepError(plan, msg.step, msg.value);
             break;
           case MSG.IDMAPS:
             failure ??= await answer(spawned.syncFd, () => writeIdMaps(spawned.pid, plan));
             break;
           case MSG.CGROUPS:
-            failure ??= await answer(spawned.syncFd, () => opts.onCgroupJoin?.(spawned.pid));
+            // The child may go on after asking (SYNC_CGROUPS part 'ask') and
+            // fail meanwhile: then its ERROR, read next, says why, not the
+            // join of a process that is gone or our answer to it.
+            joinFailure = await answer(spawned.syncFd, () => opts.onCgroupJoin?.(spawned.pid)).catch((e: Error) => e);
             break;
           case MSG.READY:
             failure ??= await answer(spawned.syncFd, () => opts.onReady?.(initPid || spawned.pid));
@@ -251,6 +257,7 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
     native.closeFd(spawned.syncFd);
     for (const msg of pending) if (msg.fd !== undefined) native.closeFd(msg.fd);
   }
+  failure ??= joinFailure;
   if (!failure && !execed && !waiting) {
     // EOF without EXEC or ERROR: the setup was killed (or crashed), or its
     // seccomp filter denied it the syscalls it needed to go on and to report.

@@ -13,7 +13,7 @@ export class LoadedContainer {
 
   /** Made when first asked for: it reads the host's cgroup layout, which state and start never need. */
   get cgroup(): Cgroup {
-    return (this.cgroupOnce ??= Cgroup.forContainer(this.stored.config, this.stored.id));
+    return (this.cgroupOnce ??= this.stored.noCgroup ? Cgroup.none() : Cgroup.forContainer(this.stored.config, this.stored.id));
   }
 
   /** Locks the container's directory (until release()) and reads its state. */

@@ -10,7 +10,7 @@ import { native, type ExitStatus } from '../native';
 import { hostFacts, planJoinContainer, type Plan, type Step } from '../plan';
 import { planProcess } from '../plan/process';
 import type { Hook, Spec } from '../spec';
-import { spawnInCgroup } from './run';
+import { spawnInCgroup } from './launch';
 import type { State } from './state';
 
 export const SUPPORTED_HOOKS = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;

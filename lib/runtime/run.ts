@@ -1,16 +1,14 @@
 // run: create and start a container in the foreground, wait for it, and
-// remove everything it had. The caller's stdio goes to the container as is.
-import * as path from 'node:path';
-import { ConfigError } from '../errors';
-import { native, type ExitStatus } from '../native';
-import { Cgroup, delegationOwner, deviceRules } from '../cgroups';
-import { buildPlan, type Plan } from '../plan';
+// remove everything it had. The caller's stdio goes to the container as is,
+// unless `stdio` names other fds.
+import type { Cgroup } from '../cgroups';
+import type { ExitStatus } from '../native';
+import { native } from '../native';
 import type { Spec } from '../spec';
-import { deliverListener } from '../seccomp';
-import { spawnContainer, type ContainerProcess, type SpawnOptions } from './child';
-import { sendConsole } from './console';
-import { hasCreateHooks, runCreateHooks, runHooks, runHooksWarning } from './hooks';
-import { DEFAULT_ROOT, newStoredState, OCI_VERSION, processStat, publicState, StateDir } from './state';
+import type { ContainerProcess } from './child';
+import { runHooks, runHooksWarning } from './hooks';
+import { destroyQuietly, launch, removeQuietly } from './launch';
+import { DEFAULT_ROOT, publicState } from './state';
 
 export interface RunOptions {
   id: string;
@@ -18,6 +16,10 @@ export interface RunOptions {
   spec: Spec;
   root?: string;
   preservedFds?: number;
+  /** The container's stdio: fds of this process (-1: the inherited one). */
+  stdio?: [number, number, number];
+  /** false: no cgroup of its own (no linux.resources, no cgroupsPath). */
+  cgroup?: boolean;
   /** Keep the caller's session keyring instead of a new one named after the container (runc's --no-new-keyring). */
   noNewKeyring?: boolean;
   /** Keep compiled seccomp programs here for later processes (the CLI); in memory only without it. */
@@ -30,8 +32,12 @@ export interface RunOptions {
   consoleSocket?: string;
   /** With process.terminal and no consoleSocket: takes the pty master (closed once this returns: dup it to keep it). */
   onConsole?: (fd: number, ptsIndex: number) => void;
+  /** Called once the process has ended, before its cgroup goes (e.g. to read the OOM count). */
+  onExit?: (cgroup: Cgroup) => void;
   /** Keep the stopped container (state and cgroup) for a later `delete`, as runc's run --keep. */
   keep?: boolean;
+  /** Aborting kills the container (SIGKILL); the run removes it and rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** The exit code a shell would report: the status, or 128 + the signal. */
@@ -40,100 +46,67 @@ export function exitCode(status: ExitStatus): number {
 }
 
 export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
-  const bundle = path.resolve(opts.bundle);
-  if (opts.spec.process?.terminal && !opts.consoleSocket && !opts.onConsole) {
-    throw new ConfigError('/process/terminal', 'a terminal needs a console socket (consoleSocket) or an onConsole callback');
-  }
-  const cgroup = Cgroup.forContainer(opts.spec, opts.id);
-  const resources = opts.spec.linux?.resources ?? {};
-  cgroup.check(resources);
-  const plan = buildPlan(opts.spec, {
-    bundle,
-    preservedFds: opts.preservedFds ?? 0,
-    cgroup: cgroup.planJoin(),
-    seccompCacheDir: opts.seccompCacheDir,
-    hooks: hasCreateHooks(opts.spec),
-    sessionKeyring: opts.noNewKeyring ? undefined : opts.id,
-    // startContainer hooks run while the process waits before execve.
-    barrier: Boolean(opts.spec.hooks?.startContainer?.length),
-  });
-  for (const w of plan.warnings) opts.onWarning?.(w);
-  const state = StateDir.claim(opts.root ?? DEFAULT_ROOT, opts.id);
-  const stored = newStoredState(opts.id, bundle, opts.spec, false);
+  opts.signal?.throwIfAborted();
+  const { spec } = opts;
+  // startContainer hooks run while the process waits before execve.
+  const startHooks = Boolean(spec.hooks?.startContainer?.length);
+  const c = await launch({ ...opts, root: opts.root ?? DEFAULT_ROOT, barrier: startHooks ? 'socket' : 'none' });
+  const { state, stored, cgroup } = c;
   // Set once the state and cgroup are kept (--keep) or already removed.
   let settled = false;
+  let stopAbort = () => {};
   try {
-    state.write(stored);
-    cgroup.create();
+    let container: ContainerProcess;
     try {
-      cgroup.apply(resources, deviceRules(opts.spec));
-      const owner = delegationOwner(opts.spec);
-      if (owner) cgroup.delegateTo(owner);
-      const seccomp = opts.spec.linux?.seccomp;
-      const container = await spawnInCgroup(plan, cgroup, {
-        onSeccompListener: (fd, pid) =>
-          deliverListener(seccomp!, fd, { ociVersion: OCI_VERSION, id: opts.id, pid, bundle, annotations: stored.annotations }),
-        onConsole: (fd, ptsIndex) => (opts.consoleSocket ? sendConsole(opts.consoleSocket, fd, ptsIndex) : opts.onConsole!(fd, ptsIndex)),
-        onHooks: (pid) => runCreateHooks(opts.spec, { ...publicState(stored, 'creating'), pid }, cgroup, stored.rootfs),
-        onReady: (pid) => runHooks('startContainer', opts.spec, { ...publicState(stored, 'created'), pid }, { spec: opts.spec, initPid: pid, cgroup, rootfs: stored.rootfs }),
-      });
-      try {
-        Object.assign(stored, { status: 'running', pid: container.pid, pidStartTime: processStat(container.pid)?.startTime ?? '' });
-        state.write(stored);
-        // Other commands (state, kill, exec) may act on the container while it runs.
-        state.unlock();
-        opts.onStart?.(container);
-        await runHooksWarning('poststart', opts.spec, publicState(stored, 'running'), opts.onWarning);
-      } catch (e) {
-        // Nobody would watch the container: end it before reporting.
-        native.pidfdSendSignal(container.pidfd, 9);
-        await container.exited;
-        throw e;
+      opts.signal?.throwIfAborted();
+      if (startHooks) {
+        await runHooks('startContainer', spec, publicState(stored, 'created'), { spec, initPid: c.pid, cgroup, rootfs: stored.rootfs });
+        opts.signal?.throwIfAborted();
       }
-      const status = await container.exited;
-      if (opts.keep) {
-        state.write({ ...stored, status: 'stopped', detached: true });
-        settled = true;
-      } else {
-        await destroyQuietly(cgroup, opts.onWarning);
-        removeQuietly(state, opts.onWarning);
-        settled = true;
-        await runHooksWarning('poststop', opts.spec, { ...publicState(stored, 'stopped'), pid: 0 }, opts.onWarning);
-      }
-      return status;
-    } finally {
-      if (!settled) await destroyQuietly(cgroup, opts.onWarning);
+    } catch (e) {
+      await c.abort();
+      throw e;
     }
+    container = await c.release();
+    try {
+      if (startHooks) {
+        stored.status = 'running';
+        state.write(stored);
+      }
+      // Other commands (state, kill, exec) may act on the container while it runs.
+      state.unlock();
+      if (opts.signal) {
+        const kill = () => native.pidfdSendSignal(container.pidfd, 9);
+        opts.signal.addEventListener('abort', kill, { once: true });
+        stopAbort = () => opts.signal!.removeEventListener('abort', kill);
+      }
+      opts.onStart?.(container);
+      await runHooksWarning('poststart', spec, publicState(stored, 'running'), opts.onWarning);
+    } catch (e) {
+      // Nobody would watch the container: end it before reporting.
+      native.pidfdSendSignal(container.pidfd, 9);
+      await container.exited;
+      throw e;
+    }
+    const status = await container.exited;
+    stopAbort();
+    opts.onExit?.(cgroup);
+    if (opts.keep) {
+      state.write({ ...stored, status: 'stopped', detached: true });
+      settled = true;
+    } else {
+      await destroyQuietly(cgroup, opts.onWarning);
+      removeQuietly(state, opts.onWarning);
+      settled = true;
+      await runHooksWarning('poststop', spec, { ...publicState(stored, 'stopped'), pid: 0 }, opts.onWarning);
+    }
+    opts.signal?.throwIfAborted();
+    return status;
   } finally {
-    if (!settled) removeQuietly(state, opts.onWarning);
-  }
-}
-
-/** Spawns the plan's child inside the container's cgroup: born there on v2, put there by pid on v1. */
-export async function spawnInCgroup(plan: Plan, cgroup: Cgroup, opts: SpawnOptions = {}): Promise<ContainerProcess> {
-  const cgroupFd = cgroup.openCloneFd();
-  try {
-    return await spawnContainer(plan, { ...opts, cgroupFd, onCgroupJoin: (pid) => cgroup.joinV1(pid) });
-  } finally {
-    if (cgroupFd >= 0) native.closeFd(cgroupFd);
-  }
-}
-
-/** What the container left running (daemons outside a pid namespace) is killed, then the cgroup goes. */
-export async function destroyQuietly(cgroup: Cgroup, onWarning?: (message: string) => void): Promise<void> {
-  try {
-    await cgroup.killAll();
-    await cgroup.remove();
-  } catch (e) {
-    onWarning?.(`could not remove the cgroup: ${(e as Error).message}`);
-  }
-}
-
-/** A failed removal is a warning: it must not hide the run's own result or error. */
-export function removeQuietly(state: StateDir, onWarning?: (message: string) => void): void {
-  try {
-    state.remove();
-  } catch (e) {
-    onWarning?.(`could not remove ${state.dir}: ${(e as Error).message}`);
+    stopAbort();
+    if (!settled) {
+      await destroyQuietly(cgroup, opts.onWarning);
+      removeQuietly(state, opts.onWarning);
+    }
   }
 }

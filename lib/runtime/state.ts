@@ -34,8 +34,14 @@ export interface StoredState extends State {
   pidStartTime: string;
   /** The validated config the container was made from (hooks, namespaces, cgroup, process for exec). */
   config: Spec;
-  /** The container lives on after the command that made it: its state dir stays until `delete`. */
+  /**
+   * The container lives on after the command that made it: its state dir
+   * stays until `delete`. Not detached: its init is the child of the process
+   * that made it (the API), which alone can start it.
+   */
   detached: boolean;
+  /** Made without a cgroup of its own (the API's cgroup: false): its processes are in its creator's. */
+  noCgroup?: boolean;
 }
 
 /** What state.json holds before the container's process exists (status "creating", pid 0). */
@@ -214,6 +220,8 @@ export function liveStatus(stored: StoredState, frozen: () => boolean, dir: Stat
   if (!stat || stat.startTime !== stored.pidStartTime || stat.state === 'Z' || stat.state === 'X') return 'stopped';
   // Frozen first: a paused created container is paused (runc's order).
   if (frozen()) return 'paused';
+  // The API's containers wait on a socket, not the fifo: their state says when they start.
+  if (!stored.detached) return stored.status === 'created' ? 'created' : 'running';
   return fs.existsSync(dir.execFifo) ? 'created' : 'running';
 }
 
