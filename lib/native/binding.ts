@@ -54,6 +54,11 @@ export interface NativeBinding {
    * single-threaded helpers. Containers get their namespaces from spawn().
    */
   setns(path: string, nstype: number): void;
+  /**
+   * A new network namespace with its loopback up, made on a worker thread:
+   * resolves to an fd of it (close it once a process has joined it).
+   */
+  newNetns(): Promise<number>;
   unshare(flags: number): void;
   /** sethostname(2) in the calling process's uts namespace (the host's, for a runtime that made none). */
   sethostname(name: string): void;

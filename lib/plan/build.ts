@@ -30,6 +30,11 @@ export interface BuildOptions {
   /** The container's own cgroup, and whether the child must wait while the parent puts it in. */
   cgroup?: CgroupJoin;
   host?: HostFacts;
+  /**
+   * Join a new network namespace made ahead (native newNetns, loopback up)
+   * where canPremadeNetns allows; its path is given by joinPremadeNetns.
+   */
+  premadeNetns?: boolean;
   /** Where compiled seccomp programs are kept between processes (the CLI's state root); memory only without it. */
   seccompCacheDir?: string;
 }
@@ -45,7 +50,7 @@ function planSeccomp(spec: Spec, cacheDir: string | undefined, warnings: string[
 export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
   const host = opts.host ?? hostFacts();
   if (!spec.process) throw new ConfigError('/process', 'is required to run a container');
-  const ns = planNamespaces(spec, host, opts.cgroup);
+  const ns = planNamespaces(spec, host, opts.cgroup, opts.premadeNetns);
   if (!ns.created.has('mount')) throw new ConfigError('/linux/namespaces', 'a new mount namespace is required (ociish always sets up the root filesystem)');
   const rootfs = resolveRootfs(spec, opts.bundle);
   const warnings: string[] = [];
@@ -66,5 +71,5 @@ export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
     ...planSystem(spec, ns),
     ...planProcess(spec.process, host, setGroups, { rootfs, preservedFds: opts.preservedFds ?? 0, barrier: (opts.barrier ?? false) || opts.barrierFifo !== undefined, seccomp }, warnings),
   ]);
-  return { steps, cloneFlags: ns.cloneFlags, idMaps: ns.idMaps, warnings };
+  return { steps, cloneFlags: ns.cloneFlags, idMaps: ns.idMaps, premadeNetns: ns.premadeNetns, warnings };
 }

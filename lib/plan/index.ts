@@ -1,5 +1,5 @@
 export { buildPlan, type BuildOptions } from './build';
-export type { CgroupJoin } from './namespaces';
+export { canPremadeNetns, joinPremadeNetns, type CgroupJoin } from './namespaces';
 export { encodePlan } from './encode';
 export { hostFacts, type HostFacts } from './host';
 export { parseMountOptions, type MountOptions } from './mount-options';

@@ -66,17 +66,20 @@ function cgroupView(m: Mount, origin: string, host: HostFacts, ns: NamespacePlan
   const readOnly = (opts.flags & M.MS_RDONLY!) !== 0;
   const baseFlags = opts.flags & ~M.MS_RDONLY!;
   const steps: Step[] = [mountStep({ dest, fstype: 'tmpfs', source: 'tmpfs', flags: baseFlags, data: 'mode=755', origin })];
+  // Read-only: the binds get their flags with the tmpfs's remount, by one
+  // recursive mount_setattr (one syscall instead of a lookup and a
+  // mount_setattr per hierarchy).
   for (const h of layout.hierarchies) {
     steps.push(mountStep({
       dest: path.join(dest, path.basename(h.mountPoint)),
       source: own(h),
       flags: M.MS_BIND! | M.MS_REC!,
-      attrSet: flagsToAttrs(opts.flags),
+      attrSet: readOnly ? 0 : flagsToAttrs(opts.flags),
       origin,
     }));
   }
   for (const link of layout.links) steps.push({ kind: 'SYMLINK', target: link.target, dest: path.join(dest, link.name), ignoreExisting: true, origin });
-  if (readOnly) steps.push(mountStep({ dest, flags: M.MS_REMOUNT! | opts.flags, create: 0, origin }));
+  if (readOnly) steps.push(mountStep({ dest, flags: M.MS_REMOUNT! | opts.flags, recAttrSet: flagsToAttrs(opts.flags), create: 0, origin }));
   return steps;
 }
 

@@ -27,6 +27,28 @@ export interface NamespacePlan {
   /** The set of namespace types the container gets new (not joined, not inherited). */
   created: Set<NamespaceType>;
   joined: Set<NamespaceType>;
+  /** The new network namespace is made ahead (premadeNetns), loopback up: the child joins it. */
+  premadeNetns: boolean;
+}
+
+/**
+ * Whether a container's new network namespace can be made ahead of its
+ * spawn, by the runtime on a worker thread (lib/runtime/netns.ts): root,
+ * and no user namespace, which would have to own it.
+ */
+export function canPremadeNetns(spec: Spec, host: HostFacts): boolean {
+  const namespaces = spec.linux?.namespaces ?? [];
+  return host.euid === 0 && namespaces.some((ns) => ns.type === 'network' && !ns.path) && !namespaces.some((ns) => ns.type === 'user');
+}
+
+/** The SETNS path of a premade network namespace, until joinPremadeNetns fills it in: empty, so that the child fails (ENOENT) if it never is. */
+const PREMADE_NETNS_PATH = '';
+
+/** Gives the plan the path of the premade network namespace (e.g. /proc/<pid>/fd/<fd>). */
+export function joinPremadeNetns(plan: { steps: Step[] }, nsPath: string): void {
+  const step = plan.steps.find((s) => s.kind === 'SETNS' && s.nstype === C.CLONE_NEWNET && s.path === PREMADE_NETNS_PATH);
+  if (!step || step.kind !== 'SETNS') throw new Error('the plan has no premade network namespace to join');
+  step.path = nsPath;
 }
 
 function mapText(list: IdMapping[]): string {
@@ -49,7 +71,7 @@ export interface CgroupJoin {
  * is made by UNSHARE once the child is in that cgroup, so that the
  * namespace's root is the container's cgroup, not the runtime's.
  */
-export function planNamespaces(spec: Spec, host: HostFacts, cgroup?: CgroupJoin): NamespacePlan {
+export function planNamespaces(spec: Spec, host: HostFacts, cgroup?: CgroupJoin, premade = false): NamespacePlan {
   const namespaces = spec.linux?.namespaces ?? [];
   const created = new Set<NamespaceType>();
   const joined = new Set<NamespaceType>();
@@ -57,7 +79,8 @@ export function planNamespaces(spec: Spec, host: HostFacts, cgroup?: CgroupJoin)
   const index = (type: NamespaceType) => namespaces.findIndex((ns) => ns.type === type);
 
   const laterCgroupNs = cgroup !== undefined && created.has('cgroup');
-  const newFlags = [...created].reduce((f, t) => f | NAMESPACE_FLAGS[t], 0) & ~(laterCgroupNs ? C.CLONE_NEWCGROUP : 0);
+  const premadeNetns = premade && canPremadeNetns(spec, host);
+  const newFlags = [...created].reduce((f, t) => f | NAMESPACE_FLAGS[t], 0) & ~(laterCgroupNs ? C.CLONE_NEWCGROUP : 0) & ~(premadeNetns ? C.CLONE_NEWNET : 0);
   const userNew = created.has('user');
   // Namespaces made after a user namespace is joined or created belong to it,
   // so joins must come first. clone3 can create everything at once only when
@@ -85,6 +108,7 @@ export function planNamespaces(spec: Spec, host: HostFacts, cgroup?: CgroupJoin)
     steps.push({ kind: 'SET_ROOT_IDS', setGroups: true, origin: `/linux/namespaces/${index('user')}/path` });
   }
   for (const t of joined) if (t !== 'user') join(t);
+  if (premadeNetns) steps.push({ kind: 'SETNS', nstype: C.CLONE_NEWNET, path: PREMADE_NETNS_PATH, origin: `/linux/namespaces/${index('network')}` });
   if (!cloneAll && newFlags) steps.push({ kind: 'UNSHARE', flags: newFlags, origin: '/linux/namespaces' });
 
   let idMaps: IdMaps | null = null;
@@ -100,7 +124,7 @@ export function planNamespaces(spec: Spec, host: HostFacts, cgroup?: CgroupJoin)
   }
   if (laterCgroupNs) steps.push({ kind: 'UNSHARE', flags: C.CLONE_NEWCGROUP, origin: `/linux/namespaces/${index('cgroup')}` });
   if (forkInit) steps.push({ kind: 'FORK_INIT', origin: '/linux/namespaces' });
-  return { cloneFlags: cloneAll ? newFlags : 0, steps, idMaps, created, joined };
+  return { cloneFlags: cloneAll ? newFlags : 0, steps, idMaps, created, joined, premadeNetns };
 }
 
 /**

@@ -105,6 +105,8 @@ export interface Plan {
   /** Namespaces created by clone3 itself (CLONE_NEW* flags). */
   cloneFlags: number;
   idMaps: IdMaps | null;
+  /** It joins a network namespace made ahead (BuildOptions.premadeNetns): give it with joinPremadeNetns. */
+  premadeNetns?: boolean;
   /** Things accepted with a caveat (an unknown capability, an ambient cap that cannot be raised). */
   warnings: string[];
 }

@@ -26,7 +26,7 @@ export function planSystem(spec: Spec, ns: NamespacePlan): Step[] {
   const steps: Step[] = [];
   if (spec.hostname) steps.push({ kind: 'HOSTNAME', name: spec.hostname, origin: '/hostname' });
   if (spec.domainname) steps.push({ kind: 'DOMAINNAME', name: spec.domainname, origin: '/domainname' });
-  if (ns.created.has('network')) steps.push({ kind: 'LOOPBACK_UP', origin: '/linux/namespaces' });
+  if (ns.created.has('network') && !ns.premadeNetns) steps.push({ kind: 'LOOPBACK_UP', origin: '/linux/namespaces' });
   return steps;
 }
 

@@ -16,6 +16,7 @@ import type { Spec } from '../spec';
 import { spawnContainer, type ContainerProcess, type SpawnOptions } from './child';
 import { sendConsole } from './console';
 import { hasCreateHooks, runCreateHooks } from './hooks';
+import { PremadeNetns } from './netns';
 import { newStoredState, OCI_VERSION, processStat, publicState, StateDir, unlinkIfThere, type StoredState } from './state';
 
 export type Barrier = 'fifo' | 'socket' | 'none';
@@ -91,8 +92,11 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
   const stored = newStoredState(id, bundle, spec, opts.barrier === 'fifo');
   if (!ownCgroup) stored.noCgroup = true;
   let cgroupMade = false;
+  // Made on a worker thread meanwhile (~0.4 ms off the spawn).
+  const netns = PremadeNetns.start(spec);
   try {
     const plan = buildPlan(spec, {
+      premadeNetns: netns !== undefined,
       bundle,
       preservedFds: opts.preservedFds ?? 0,
       cgroup: cgroup.planJoin(),
@@ -119,6 +123,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
       onConsole: (fd, ptsIndex) => (opts.consoleSocket ? sendConsole(opts.consoleSocket, fd, ptsIndex) : opts.onConsole!(fd, ptsIndex)),
       onHooks: (pid) => runCreateHooks(spec, { ...publicState(stored, 'creating'), pid }, cgroup, stored.rootfs),
     };
+    await netns?.join(plan);
     const launched = opts.barrier === 'socket' ? await spawnAtSocket(plan, cgroup, handlers) : await spawnNow(plan, cgroup, handlers);
     try {
       const stat = processStat(launched.pid);
@@ -140,6 +145,9 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     if (cgroupMade) await destroyQuietly(cgroup, opts.onWarning);
     removeQuietly(state, opts.onWarning);
     throw e;
+  } finally {
+    // Joined by now (or never to be): the container holds it.
+    void netns?.close();
   }
 }
 

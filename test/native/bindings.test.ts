@@ -523,6 +523,22 @@ function hasPython(): boolean {
   }
 }
 
+t.test('newNetns: a new network namespace, loopback up, made on a worker thread that returns to its own', { skip: rootSkip }, async (t) => {
+  const own = fs.readlinkSync('/proc/self/ns/net');
+  const fd = await native.newNetns();
+  t.teardown(() => native.closeFd(fd));
+  const made = fs.readlinkSync(`/proc/self/fd/${fd}`);
+  t.match(made, /^net:\[\d+\]$/);
+  t.not(made, own, 'not ours');
+  const threads = fs.readdirSync('/proc/self/task').map((tid) => fs.readlinkSync(`/proc/self/task/${tid}/ns/net`));
+  t.ok(threads.every((ns) => ns === own), 'every thread is in our own namespace again');
+  // ip asks the kernel by netlink in the namespace nsenter joined (/sys would show the host's).
+  const lo = spawnSync('nsenter', [`--net=/proc/${process.pid}/fd/${fd}`, 'ip', '-o', 'link', 'show'], { encoding: 'utf8' });
+  t.equal(lo.status, 0, lo.stderr);
+  t.match(lo.stdout, /^1: lo: <LOOPBACK,UP,LOWER_UP>/, 'only lo, and up');
+  t.equal(lo.stdout.trim().split('\n').length, 1);
+});
+
 t.test('a real spawn (no namespaces)', { skip: rootSkip }, async (t) => {
   t.test('exec /bin/true: EOF on the sync socket, exit code 0', async (t) => {
     const child = native.spawn(encodePlan([exec(['/bin/true'])]), 0, -1);

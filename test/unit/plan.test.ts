@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { defaultSpec } from '../../lib/bundle/default-spec';
 import type { CgroupLayout } from '../../lib/cgroups/hierarchies';
 import { constants } from '../../lib/native';
-import { buildPlan, describeStep, encodePlan, type HostFacts, type Plan, type Step, type StepKind } from '../../lib/plan';
+import { buildPlan, describeStep, encodePlan, joinPremadeNetns, type HostFacts, type Plan, type Step, type StepKind } from '../../lib/plan';
 import { parseConfig } from '../../lib/spec';
 import { configError } from '../helpers/errors';
 
@@ -338,6 +338,33 @@ t.test('v1 cgroups: the child asks to join at once and waits for the answer befo
   t.match(copyUp.steps[3], { kind: 'MOUNT', copyUp: true });
 });
 
+t.test('a premade network namespace: joined by SETNS instead of made by clone3, its loopback already up', async (t) => {
+  const premade = (edit: (c: Raw) => void = () => {}, host: HostFacts = ROOT_HOST, opts: { rootless?: boolean } = {}) => {
+    const raw = defaultSpec({ cgroupNamespace: false, ...opts }) as Raw;
+    edit(raw);
+    return buildPlan(parseConfig(raw), { bundle, host, premadeNetns: true });
+  };
+  const p = premade();
+  t.equal(p.premadeNetns, true);
+  t.equal(p.cloneFlags, C.CLONE_NEWPID | C.CLONE_NEWIPC | C.CLONE_NEWUTS | C.CLONE_NEWNS, 'no CLONE_NEWNET');
+  t.match(only(p, 'SETNS'), [{ nstype: C.CLONE_NEWNET, path: '', origin: '/linux/namespaces/1' }], 'a join, with no path yet (a child would fail with ENOENT)');
+  t.notOk(kinds(p).includes('LOOPBACK_UP'));
+  t.ok(kinds(p).indexOf('SETNS') < kinds(p).indexOf('ROOTFS'), 'joined before the mounts (sysfs shows the namespace it is mounted in)');
+  joinPremadeNetns(p, '/proc/1234/fd/19');
+  t.match(only(p, 'SETNS'), [{ path: '/proc/1234/fd/19' }]);
+
+  const userns = premade((c) => {
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  });
+  t.equal(userns.premadeNetns, false, 'a user namespace owns the network namespace: made by clone3 in it');
+  t.equal(userns.cloneFlags & C.CLONE_NEWNET, C.CLONE_NEWNET);
+  t.equal(premade(() => {}, { ...ROOT_HOST, euid: 1000 }).premadeNetns, false, 'not as an unprivileged runtime');
+  t.equal(premade((c) => (c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'network'))).premadeNetns, false, 'no network namespace asked for');
+  t.throws(() => joinPremadeNetns(plan(), '/proc/1/fd/3'), /no premade network namespace/);
+});
+
 t.test('the cgroup view, hybrid layout', async (t) => {
   for (const cgroupNamespace of [false, true]) {
     t.test(`${cgroupNamespace ? 'with' : 'without'} a cgroup namespace`, async (t) => {
@@ -353,16 +380,20 @@ t.test('the cgroup view, hybrid layout', async (t) => {
           path.join(h.mountPoint, h.ownPath),
           '',
           M.MS_BIND | M.MS_REC,
-          RO_ATTRS,
+          0,
           0,
         ]),
-        'one read-only bind of our own cgroup per hierarchy',
+        'one bind of our own cgroup per hierarchy',
       );
       t.same(view.slice(5, 7).map((s) => s.kind === 'SYMLINK' && [s.dest, s.target, s.ignoreExisting]), [
         ['/sys/fs/cgroup/cpu', 'cpu,cpuacct', true],
         ['/sys/fs/cgroup/cpuacct', 'cpu,cpuacct', true],
       ]);
-      t.match(view[7], { dest: '/sys/fs/cgroup', source: '', fstype: '', flags: M.MS_REMOUNT | M.MS_RDONLY | CGROUP_FLAGS, create: 0 }, 'then the tmpfs read-only');
+      t.match(
+        view[7],
+        { dest: '/sys/fs/cgroup', source: '', fstype: '', flags: M.MS_REMOUNT | M.MS_RDONLY | CGROUP_FLAGS, recAttrSet: RO_ATTRS, create: 0 },
+        'then the tmpfs read-only, and with it every bind (recursive mount_setattr)',
+      );
     });
   }
 
