@@ -1,9 +1,10 @@
 // cgroup and /proc file writes: one write(2) of the whole
 // value, as the kernel parses each write separately, with the errno the
 // kernel gave (EINVAL, EBUSY, ...) instead of a generic stream error.
-// flock(2) and mkfifo(3) for the state directory and pipe2(2) for stdio,
-// which Node does not offer.
+// flock(2), mkfifo(3) and renameat2(2) for the state directory and pipe2(2)
+// for stdio, which Node does not offer.
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,6 +57,24 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Moves `from` to `to` atomically. An existing `to` is swapped out
+// (RENAME_EXCHANGE) and then unlinked, not renamed over: on ext4 a rename
+// over a file first starts writing `from`'s data out (its auto_da_alloc
+// safeguard), and unlinking the state file later waits for that I/O. A
+// reader sees the old file or the new one either way. Without a `to`, or on
+// a filesystem without RENAME_EXCHANGE, a plain rename.
+Napi::Value ReplaceFile(const Napi::CallbackInfo& info) {
+  std::string from = StringArg(info, 0, "from");
+  std::string to = StringArg(info, 1, "to");
+  if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE) == 0) {
+    if (unlink(from.c_str()) < 0) ThrowErrno(info.Env(), "unlink", from.c_str());
+    return info.Env().Undefined();
+  }
+  if (errno != ENOENT && errno != EINVAL && errno != ENOSYS) ThrowErrno(info.Env(), "rename", from.c_str());
+  if (rename(from.c_str(), to.c_str()) < 0) ThrowErrno(info.Env(), "rename", from.c_str());
+  return info.Env().Undefined();
+}
+
 // pipe2(O_CLOEXEC) -> [readFd, writeFd]: a container's stdio pipes (Node
 // makes pipes only for child_process).
 Napi::Value Pipe(const Napi::CallbackInfo& info) {
@@ -74,6 +93,7 @@ void InitFiles(Napi::Env env, Napi::Object exports) {
   exports.Set("writeKernelFile", Napi::Function::New(env, WriteKernelFile, "writeKernelFile"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
+  exports.Set("replaceFile", Napi::Function::New(env, ReplaceFile, "replaceFile"));
   exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
 }
 

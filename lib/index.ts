@@ -1,10 +1,12 @@
-// The public API. The `Runtime` class with pre-created containers comes with
-// the programmatic-API issue; today a container runs to completion in-process.
+// The public API: `import { Runtime } from 'ociish'` (lib/api), the error
+// classes every method throws, and the pieces below it for tools that want
+// them (the validator, the planner, the example bundle).
+export * from './api';
 export { ConfigError, ContainerStateError, StepError } from './errors';
 export type { SystemError } from './errors';
+export type { State, Status } from './runtime/state';
+export type { CgroupStats } from './cgroups';
 export { defaultSpec, writeDefaultSpec } from './bundle/default-spec';
 export { buildExampleBundle } from './bundle/example';
-export { loadBundleConfig, parseConfig, type Spec } from './spec';
+export { loadBundleConfig, parseConfig, parseProcess, type Process, type Resources, type Spec } from './spec';
 export { buildPlan, type Plan, type Step } from './plan';
-export { runContainer, exitCode, type RunOptions } from './runtime/run';
-export type { ExitStatus } from './native';

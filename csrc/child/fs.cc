@@ -64,10 +64,30 @@ int mkdirs_in_root(int root_fd, const char* path, int last_kind, int* out_fd) {
 
   char cur[4096];  // the path being walked; rewritten when a symlink is followed
   if (!copy_str(cur, sizeof cur, path, slen(path))) return -ENAMETOOLONG;
+  size_t missing = slen(cur);  // cur[0..missing) is known not to exist
+  while (missing > 1 && cur[missing - 1] == '/') missing--;
   for (int links = 0; links <= kMaxLinks; links++) {
-    int parent = open_in_root(root_fd, "/", O_PATH | O_DIRECTORY);
-    if (parent < 0) return parent;
-    size_t plen = slen(cur), i = 0;
+    // Start at the deepest ancestor that exists, found from the end: usually
+    // the parent, so a missing mount point costs three lookups, not one per
+    // component.
+    size_t plen = slen(cur), i = plen;
+    int parent = -1;
+    while (parent < 0) {
+      while (i > 0 && cur[i - 1] == '/') i--;
+      while (i > 0 && cur[i - 1] != '/') i--;
+      while (i > 1 && cur[i - 1] == '/') i--;
+      if (i <= 1) {
+        i = 0;
+        parent = open_in_root(root_fd, "/", O_PATH | O_DIRECTORY);
+        if (parent < 0) return parent;
+        break;
+      }
+      char prefix[4096];
+      copy_str(prefix, sizeof prefix, cur, i);
+      parent = open_in_root(root_fd, prefix, O_PATH);
+      if (parent == -ENOENT) missing = i;
+      else if (parent < 0) return parent;
+    }
     bool restart = false;
     while (i < plen && !restart) {
       while (i < plen && cur[i] == '/') i++;
@@ -79,7 +99,7 @@ int mkdirs_in_root(int root_fd, const char* path, int last_kind, int* out_fd) {
         if (cur[j] != '/') last = false;
       char prefix[4096];
       copy_str(prefix, sizeof prefix, cur, i);
-      fd = open_in_root(root_fd, prefix, O_PATH);
+      fd = i == missing ? -ENOENT : open_in_root(root_fd, prefix, O_PATH);
       if (fd == -ENOENT) {
         char name[256];
         if (!copy_str(name, sizeof name, cur + start, i - start)) fd = -ENAMETOOLONG;
@@ -109,6 +129,7 @@ int mkdirs_in_root(int root_fd, const char* path, int last_kind, int* out_fd) {
             if (!ok) fd = -ENAMETOOLONG;
             else {
               copy_str(cur, sizeof cur, next, len);
+              missing = 0;  // nothing known about the new path
               restart = true;
               continue;
             }

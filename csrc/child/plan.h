@@ -51,7 +51,7 @@
   X(EXEC, 26)           /* ints[preserved fds,path lookup] groups[args,env,path dirs] */ \
   X(FORK_INIT, 27)      /* clone the container's init (CLONE_PARENT), which runs the rest */ \
   X(MKDIR, 28)          /* strs[dest]: create a directory (and parents) inside the root */ \
-  X(SYNC_CGROUPS, 29)   /* ask the parent to put us in our cgroups, wait for its go */ \
+  X(SYNC_CGROUPS, 29)   /* ints[part]: ask the parent to put us in our cgroups (1), wait for its go (2), both (0 or none) */ \
   X(SECCOMP, 30)        /* ints[flags,listener,insn...]: each insn slot holds one sock_filter */ \
   X(OPEN_BARRIER, 31)   /* strs[path]: open the start fifo (first step: a host path) */ \
   X(CHECK_EXEC, 32)     /* ints[path lookup] groups[[file],path dirs]: EXEC's lookup, no execve */ \

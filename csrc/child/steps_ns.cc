@@ -44,8 +44,15 @@ int step_unshare(ChildContext*, const Step* s) { return (int)sys(SYS_unshare, (l
 int step_sync_idmaps(ChildContext* c, const Step*) { return handshake(c, MSG_IDMAPS); }
 
 // The parent writes our pid into each cgroup v1 hierarchy (a cgroup.procs
-// write is the only way in there); we wait until it has.
-int step_sync_cgroups(ChildContext* c, const Step*) { return handshake(c, MSG_CGROUPS); }
+// write is the only way in there); we wait until it has. ints[0] splits the
+// handshake: 1 asks and goes on, 2 waits for the answer to that ask (the
+// parent's writes then overlap the steps in between).
+int step_sync_cgroups(ChildContext* c, const Step* s) {
+  long part = s->nints > 0 ? (long)s->ints[0] : 0;
+  if (part == 2) return wait_go(c->sync_fd);
+  if (part == 1) return send_msg(c->sync_fd, MSG_CGROUPS, (int32_t)c->step, 0);
+  return handshake(c, MSG_CGROUPS);
+}
 
 // The parent runs the hooks that see the container's namespaces before
 // pivot_root (prestart, createRuntime, createContainer).

@@ -13,7 +13,7 @@ import { native } from '../native';
 import { compileDeviceProgram } from './device-program';
 import { deviceEntriesV1, type DeviceRule, type SourcedDeviceRule } from './device-rules';
 import type { CgroupWrite } from './entries';
-import { hostCgroupLayout, type CgroupLayout } from './hierarchies';
+import { hostCgroupLayout, type CgroupHierarchy, type CgroupLayout } from './hierarchies';
 import { kernelIO, type CgroupIO } from './io';
 import { containerCgroupDirs, type ContainerCgroupDir } from './paths';
 import { controllerHierarchies, placeResources } from './placement';
@@ -79,24 +79,47 @@ export class Cgroup {
     const created: string[] = [];
     try {
       for (const d of this.dirs) {
-        const mount = d.hierarchy.mountPoint;
-        let dir = mount;
-        for (const part of d.path.split('/').filter(Boolean)) {
-          const parent = dir;
-          dir = path.join(dir, part);
-          if (d.hierarchy.version === 2) this.enableControllers(parent);
-          // exists() first: a failed mkdir costs an exception, and the parents usually exist.
-          if (this.io.exists(dir) || !this.mkdir(dir)) continue;
-          created.push(dir);
-          if (d.hierarchy.version === 1 && d.hierarchy.controllers.includes('cpuset')) this.inheritCpuset(parent, dir);
-        }
+        const made = d.hierarchy.version === 2 ? this.makeV2Dir(d, created) : this.makeDir(d.dir, d.hierarchy, created);
         // A cgroup made just now is empty; one that was there may not be.
-        if (created[created.length - 1] !== d.dir) this.checkFitForUse(d);
+        if (!made) this.checkFitForUse(d);
       }
     } catch (e) {
       for (const dir of created.reverse()) this.tryRmdir(dir);
       throw e;
     }
+  }
+
+  /** v2: down the path, each ancestor (an existing one too) passes its controllers on before the next level is made. */
+  private makeV2Dir(d: ContainerCgroupDir, created: string[]): boolean {
+    let dir = d.hierarchy.mountPoint;
+    let made = false;
+    for (const part of d.path.split('/').filter(Boolean)) {
+      this.enableControllers(dir);
+      dir = path.join(dir, part);
+      // exists() first: a failed mkdir costs an exception, and the parents usually exist.
+      made = !this.io.exists(dir) && this.mkdir(dir);
+      if (made) created.push(dir);
+    }
+    return made;
+  }
+
+  /**
+   * v1: mkdir of the cgroup itself first (its parents usually exist: one
+   * syscall), its missing parents only on ENOENT. false when it was there.
+   */
+  private makeDir(dir: string, h: CgroupHierarchy, created: string[]): boolean {
+    let made: boolean;
+    try {
+      made = this.io.mkdir(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(dir) === h.mountPoint) throw stepErrorOf('create cgroup', e, '/linux/cgroupsPath');
+      this.makeDir(path.dirname(dir), h, created);
+      made = this.mkdir(dir);
+    }
+    if (!made) return false;
+    created.push(dir);
+    if (h.version === 1 && h.controllers.includes('cpuset')) this.inheritCpuset(path.dirname(dir), dir);
+    return true;
   }
 
   private mkdir(dir: string): boolean {
@@ -110,6 +133,8 @@ export class Cgroup {
   /** v2: a child cgroup gets a controller only when its parent's subtree_control has it. */
   private enableControllers(dir: string): void {
     const available = (this.io.read(path.join(dir, 'cgroup.controllers')) ?? '').split(/\s+/).filter(Boolean);
+    // A hybrid host's cgroup2 usually has none.
+    if (available.length === 0) return;
     const enabled = new Set((this.io.read(path.join(dir, 'cgroup.subtree_control')) ?? '').split(/\s+/).filter(Boolean));
     const missing = available.filter((c) => !enabled.has(c));
     if (missing.length === 0) return;
@@ -131,8 +156,8 @@ export class Cgroup {
 
   /** v1 cpuset: a new cgroup starts with no cpus and no mems, and takes no task until it has some. */
   private inheritCpuset(parent: string, dir: string): void {
+    // Written even when cgroup.clone_children copied them already: the same value.
     for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-      if ((this.io.read(path.join(dir, file)) ?? '').trim() !== '') continue;
       const value = (this.io.read(path.join(parent, file)) ?? '').trim();
       try {
         this.io.write(path.join(dir, file), value);
@@ -398,8 +423,21 @@ export class Cgroup {
 
   /** rmdir of dir and its sub-cgroups; the first error, or null (also when it was gone). */
   private removeTree(dir: string): NodeJS.ErrnoException | null {
+    let busy: NodeJS.ErrnoException;
     try {
-      for (const child of this.io.children(dir)) {
+      // rmdir first: sub-cgroups are rare, and their listing costs more than the rmdir.
+      this.io.rmdir(dir);
+      return null;
+    } catch (e) {
+      busy = e as NodeJS.ErrnoException;
+      if (busy.code === 'ENOENT') return null;
+      if (busy.code !== 'EBUSY' && busy.code !== 'ENOTEMPTY') return busy;
+    }
+    try {
+      const children = this.io.children(dir);
+      // No sub-cgroups: busy with processes.
+      if (children.length === 0) return busy;
+      for (const child of children) {
         const error = this.removeTree(path.join(dir, child));
         if (error) return error;
       }

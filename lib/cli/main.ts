@@ -70,6 +70,21 @@ function knownError(e: unknown): e is Error {
   return e instanceof ConfigError || e instanceof StepError || e instanceof ContainerStateError || e instanceof UsageError;
 }
 
+/**
+ * The command `argv` runs, '' for global flags only, for bin/ociish's code
+ * cache (one per command); undefined for an unknown command or a help page,
+ * which compiles too little of the command to be worth keeping.
+ */
+export function cacheableCommand(argv: string[]): string | undefined {
+  try {
+    const { command = '', rest, help } = parseGlobal(argv);
+    if (help || rest.includes('-h') || rest.includes('--help')) return undefined;
+    return command === '' || Object.hasOwn(COMMANDS, command) ? command : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let log = new Logger(undefined, 'text');
   try {

@@ -96,6 +96,8 @@ export interface NativeBinding {
   pipe(): [number, number];
   /** mkfifo(3) at `path` with `mode` (the umask applies). */
   mkfifo(path: string, mode: number): void;
+  /** Moves `from` to `to` atomically: an existing `to` is swapped out (RENAME_EXCHANGE) and unlinked; otherwise rename(2). */
+  replaceFile(from: string, to: string): void;
   /** Whether the kernel's seccomp has this SECCOMP_RET_* action (SECCOMP_GET_ACTION_AVAIL). */
   seccompActionAvailable(action: number): boolean;
   /** Whether the kernel knows this SECCOMP_FILTER_FLAG_* (probed without loading anything). */

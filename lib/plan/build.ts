@@ -6,7 +6,7 @@ import type { Spec } from '../spec';
 import { planDevices } from './devices';
 import { hostFacts, type HostFacts } from './host';
 import { planCwd, planMounts, planPathHardening, planPivot, resolveRootfs } from './mounts';
-import { planNamespaces, type CgroupJoin } from './namespaces';
+import { overlapCgroupJoin, planNamespaces, type CgroupJoin } from './namespaces';
 import { planProcess } from './process';
 import type { Plan, Step } from './steps';
 import { planOomScoreAdj, planSysctl, planSystem } from './system';
@@ -51,7 +51,7 @@ export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
   const warnings: string[] = [];
   const setGroups = !ns.idMaps?.denySetgroups;
   const seccomp = planSeccomp(spec, opts.seccompCacheDir, warnings);
-  const steps: Step[] = [
+  const steps: Step[] = overlapCgroupJoin([
     ...(opts.barrierFifo !== undefined ? [{ kind: 'OPEN_BARRIER' as const, path: opts.barrierFifo, origin: '' }] : []),
     ...ns.steps,
     ...(opts.sessionKeyring !== undefined ? [{ kind: 'SESSION_KEYRING' as const, name: opts.sessionKeyring, origin: '' }] : []),
@@ -65,6 +65,6 @@ export function buildPlan(spec: Spec, opts: BuildOptions): Plan {
     ...planPivot(spec),
     ...planSystem(spec, ns),
     ...planProcess(spec.process, host, setGroups, { rootfs, preservedFds: opts.preservedFds ?? 0, barrier: (opts.barrier ?? false) || opts.barrierFifo !== undefined, seccomp }, warnings),
-  ];
+  ]);
   return { steps, cloneFlags: ns.cloneFlags, idMaps: ns.idMaps, warnings };
 }

@@ -45,8 +45,8 @@ function layout(step: Step): { ints: Int[]; raw?: Buffer; groups: string[][] } {
     case 'OPEN_BARRIER': return { ints: [], groups: [[step.path]] };
     case 'CHECK_EXEC': return { ints: [step.pathDirs ? 1 : 0], groups: [[step.file], step.pathDirs ?? []] };
     case 'CONSOLE': return { ints: [step.size ? 1 : 0, step.size?.rows ?? 0, step.size?.cols ?? 0], groups: [] };
+    case 'SYNC_CGROUPS': return { ints: step.part ? [step.part === 'ask' ? 1 : 2] : [], groups: [] };
     case 'SYNC_IDMAPS':
-    case 'SYNC_CGROUPS':
     case 'PIVOT_ROOT':
     case 'ROOT_READONLY':
     case 'LOOPBACK_UP':

@@ -10,7 +10,11 @@ export type Step = (
   | { kind: 'SETNS_PID'; pid: number; flags: number }
   | { kind: 'UNSHARE'; flags: number }
   | { kind: 'SYNC_IDMAPS' }
-  | { kind: 'SYNC_CGROUPS' }
+  /**
+   * The parent puts the child in its v1 cgroups. Without `part` the child
+   * asks and waits; split, it asks ('ask') and waits ('wait') later.
+   */
+  | { kind: 'SYNC_CGROUPS'; part?: 'ask' | 'wait' }
   | { kind: 'SET_ROOT_IDS'; setGroups: boolean }
   | {
       kind: 'ROOTFS';
@@ -113,7 +117,7 @@ export function describeStep(step: Step): { operation: string; path: string | un
     case 'SESSION_KEYRING': return { operation: 'join a new session keyring', path: step.name };
     case 'UNSHARE': return { operation: 'unshare namespaces', path: undefined };
     case 'SYNC_IDMAPS': return { operation: 'wait for uid/gid maps', path: undefined };
-    case 'SYNC_CGROUPS': return { operation: 'wait to join the cgroups', path: undefined };
+    case 'SYNC_CGROUPS': return { operation: step.part === 'ask' ? 'ask to join the cgroups' : 'wait to join the cgroups', path: undefined };
     case 'SET_ROOT_IDS': return { operation: 'become root in the user namespace', path: undefined };
     case 'ROOTFS': return { operation: 'prepare rootfs', path: step.rootfs };
     case 'MOUNT': return { operation: `mount ${step.fstype || 'bind'}${step.copyUp ? ' (tmpcopyup)' : ''}`, path: step.source ? `${step.source} on ${step.dest}` : step.dest };

@@ -179,6 +179,7 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
   let execed = false;
   let waiting = false;
   let failure: Error | null = null;
+  let joinFailure: Error | null = null;
   // The init (FORK_INIT) may ask for what needs its pid before its parent
   // has sent that pid: such requests wait for the PID message.
   const forkInit = plan.steps.some((s) => s.kind === 'FORK_INIT');
@@ -212,13 +213,16 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
         switch (msg.kind) {
           case MSG.ERROR:
             // After an ABORT the child reports the wait step; the parent's own error says more.
-            failure ??= stepError(plan, msg.step, msg.value);
+            failure ??= joinFailure && plan.steps[msg.step]?.kind === 'SYNC_CGROUPS' ? joinFailure : stepError(plan, msg.step, msg.value);
             break;
           case MSG.IDMAPS:
             failure ??= await answer(spawned.syncFd, () => writeIdMaps(spawned.pid, plan));
             break;
           case MSG.CGROUPS:
-            failure ??= await answer(spawned.syncFd, () => opts.onCgroupJoin?.(spawned.pid));
+            // The child may go on after asking (SYNC_CGROUPS part 'ask') and
+            // fail meanwhile: then its ERROR, read next, says why, not the
+            // join of a process that is gone or our answer to it.
+            joinFailure = await answer(spawned.syncFd, () => opts.onCgroupJoin?.(spawned.pid)).catch((e: Error) => e);
             break;
           case MSG.READY:
             failure ??= await answer(spawned.syncFd, () => opts.onReady?.(initPid || spawned.pid));
@@ -253,6 +257,7 @@ export async function spawnContainer(plan: Plan, opts: SpawnOptions = {}): Promi
     native.closeFd(spawned.syncFd);
     for (const msg of pending) if (msg.fd !== undefined) native.closeFd(msg.fd);
   }
+  failure ??= joinFailure;
   if (!failure && !execed && !waiting) {
     // EOF without EXEC or ERROR: the setup was killed (or crashed), or its
     // seccomp filter denied it the syscalls it needed to go on and to report.

@@ -8,9 +8,12 @@ import { native } from '../native';
 import { liveStatus, processStat, publicState, StateDir, type State, type Status, type StoredState } from './state';
 
 export class LoadedContainer {
-  readonly cgroup: Cgroup;
-  private constructor(readonly dir: StateDir, readonly stored: StoredState) {
-    this.cgroup = stored.noCgroup ? Cgroup.none() : Cgroup.forContainer(stored.config, stored.id);
+  private cgroupOnce?: Cgroup;
+  private constructor(readonly dir: StateDir, readonly stored: StoredState) {}
+
+  /** Made when first asked for: it reads the host's cgroup layout, which state and start never need. */
+  get cgroup(): Cgroup {
+    return (this.cgroupOnce ??= this.stored.noCgroup ? Cgroup.none() : Cgroup.forContainer(this.stored.config, this.stored.id));
   }
 
   /** Locks the container's directory (until release()) and reads its state. */

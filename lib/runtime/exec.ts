@@ -24,6 +24,8 @@ export interface ExecOptions {
   /** Send a pidfd of the process to this unix socket, as runc's --pidfd-socket. */
   pidfdSocket?: string;
   preservedFds?: number;
+  /** The process's stdio: fds of this process (-1: the inherited one). */
+  stdio?: [number, number, number];
   seccompCacheDir?: string;
   onWarning?: (message: string) => void;
   /** Called once the process runs (e.g. to forward signals to it). */
@@ -49,6 +51,7 @@ export async function execInContainer(opts: ExecOptions): Promise<{ pid: number;
     });
     for (const w of plan.warnings) opts.onWarning?.(w);
     proc = await spawnInCgroup(plan, c.cgroup, {
+      stdio: opts.stdio,
       onSeccompListener: (fd, pid) => deliverListener(seccomp!, fd, { ociVersion: OCI_VERSION, id: opts.id, pid, bundle: path.resolve(bundle), annotations: c.stored.annotations }),
       onConsole: (fd, ptsIndex) => sendConsole(opts.consoleSocket!, fd, ptsIndex),
     });

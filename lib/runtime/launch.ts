@@ -60,6 +60,8 @@ export interface Launched {
   release(): Promise<ContainerProcess>;
   /** Kills the init (SIGKILL) and waits until it is gone (reaped where we can). */
   abort(): Promise<void>;
+  /** Settles once the process has exec'd (or, not released, when it failed or was killed before). */
+  readonly spawned: Promise<ContainerProcess>;
 }
 
 /** The cgroup a launch uses: the config's, or none at all (the API's cgroup: false). */
@@ -123,7 +125,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
       await launched.abort();
       throw e;
     }
-    return { state, stored, cgroup, pid: launched.pid, process: launched.process, release: launched.release, abort: launched.abort };
+    return { state, stored, cgroup, ...launched };
   } catch (e) {
     // A cleanup failure is a warning: it must not hide the error that caused it.
     if (cgroupMade) await destroyQuietly(cgroup, opts.onWarning);
@@ -132,19 +134,14 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
   }
 }
 
-interface Spawned {
-  pid: number;
-  process: ContainerProcess | null;
-  release(): Promise<ContainerProcess>;
-  /** Kills what was spawned and waits until it is gone. */
-  abort(): Promise<void>;
-}
+type Spawned = Pick<Launched, 'pid' | 'process' | 'release' | 'abort' | 'spawned'>;
 
 async function spawnNow(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions): Promise<Spawned> {
   const proc = await spawnInCgroup(plan, cgroup, handlers);
   return {
     pid: proc.pid,
     process: proc,
+    spawned: Promise.resolve(proc),
     release: () => Promise.resolve(proc),
     abort: async () => {
       native.pidfdSendSignal(proc.pidfd, 9);
@@ -167,7 +164,15 @@ async function spawnAtSocket(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions)
     ...handlers,
     onReady: (pid) => {
       ready(pid);
-      return gate;
+      // The spawn answers nothing else while it waits here: if the process
+      // is killed before release(), stop waiting, so that the spawn sees its
+      // end (and reaps it). Our unreaped child: its pid is still its own.
+      const pidfd = native.pidfdOpen(pid);
+      const died = native.waitReadable(pidfd).then(() => {
+        throw new ConfigError('/process', 'the container process ended before it was started');
+      });
+      died.catch(() => {}); // closing the pidfd below cancels the wait (ECANCELED)
+      return Promise.race([gate, died]).finally(() => native.closeFd(pidfd));
     },
   });
   // Until release() takes it over, a failure is seen through the race below.
@@ -177,6 +182,7 @@ async function spawnAtSocket(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions)
   return {
     pid,
     process: null,
+    spawned: spawning,
     release: () => {
       go();
       return spawning;

@@ -1,6 +1,7 @@
 // run: create and start a container in the foreground, wait for it, and
 // remove everything it had. The caller's stdio goes to the container as is,
 // unless `stdio` names other fds.
+import type { Cgroup } from '../cgroups';
 import type { ExitStatus } from '../native';
 import { native } from '../native';
 import type { Spec } from '../spec';
@@ -31,6 +32,8 @@ export interface RunOptions {
   consoleSocket?: string;
   /** With process.terminal and no consoleSocket: takes the pty master (closed once this returns: dup it to keep it). */
   onConsole?: (fd: number, ptsIndex: number) => void;
+  /** Called once the process has ended, before its cgroup goes (e.g. to read the OOM count). */
+  onExit?: (cgroup: Cgroup) => void;
   /** Keep the stopped container (state and cgroup) for a later `delete`, as runc's run --keep. */
   keep?: boolean;
   /** Aborting kills the container (SIGKILL); the run removes it and rejects with the signal's reason. */
@@ -87,6 +90,7 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
     }
     const status = await container.exited;
     stopAbort();
+    opts.onExit?.(cgroup);
     if (opts.keep) {
       state.write({ ...stored, status: 'stopped', detached: true });
       settled = true;

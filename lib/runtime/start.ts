@@ -1,8 +1,12 @@
 // start: run the startContainer hooks, release a created container's init
-// from the exec fifo (it execs the container process), run the poststart hooks.
+// (from the exec fifo; or, made by the API in this process, from its sync
+// socket), so that it execs the container process; run the poststart hooks.
 import * as fs from 'node:fs';
 import { ContainerStateError } from '../errors';
+import type { ContainerProcess } from './child';
 import { LoadedContainer } from './container';
+import type { Launched } from './launch';
+import { publicState, StateDir } from './state';
 
 export interface StartOptions {
   onWarning?: (message: string) => void;
@@ -11,10 +15,7 @@ export interface StartOptions {
 export async function startContainer(root: string, id: string, opts: StartOptions = {}): Promise<void> {
   const c = LoadedContainer.load(root, id);
   try {
-    const status = c.status();
-    if (status !== 'created') {
-      throw new ContainerStateError(id, status === 'stopped' ? 'cannot start a container that has stopped' : `cannot start an already ${status} container`);
-    }
+    requireCreated(c);
     if (!c.stored.detached) throw new ContainerStateError(id, 'cannot start: it was created through the ociish API by another process, which alone can start it');
     const config = c.stored.config;
     // The hooks module brings the planner with it (~15 ms of the CLI's start): only when there are hooks.
@@ -46,4 +47,51 @@ export async function startContainer(root: string, id: string, opts: StartOption
   } finally {
     c.release();
   }
+}
+
+function requireCreated(c: LoadedContainer): void {
+  const status = c.status();
+  if (status !== 'created') {
+    throw new ContainerStateError(c.id, status === 'stopped' ? 'cannot start a container that has stopped' : `cannot start an already ${status} container`);
+  }
+}
+
+/**
+ * Starts a container this process launched with a socket barrier (the
+ * API's). The init is let go first and the state is written while it execs
+ * (on the other core): a pre-created container's start is the release and
+ * the execve, nothing else. With startContainer hooks, those run first.
+ * Resolves with the exec'd process; a failed exec rejects (the process is
+ * gone, its state and cgroup stay for delete).
+ */
+export async function startLaunched(launched: Launched, opts: StartOptions = {}): Promise<ContainerProcess> {
+  const { root, id } = launched.state;
+  const config = launched.stored.config;
+  const hooks = config.hooks ? await import('./hooks') : undefined;
+  if (config.hooks?.startContainer?.length) {
+    const c = LoadedContainer.load(root, id);
+    try {
+      requireCreated(c);
+      await hooks!.runHooks('startContainer', config, c.state(), { spec: config, initPid: c.stored.pid, cgroup: c.cgroup, rootfs: c.stored.rootfs });
+    } catch (e) {
+      await launched.abort();
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+  const execed = launched.release();
+  // The release's answer goes out in microtasks: let them run before the
+  // state write below, which then overlaps the exec instead of delaying it.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  // Read again under the lock: an `update` may have changed the stored config meanwhile.
+  const dir = StateDir.open(root, id);
+  try {
+    dir.write({ ...dir.read(), status: 'running' });
+  } finally {
+    dir.unlock();
+  }
+  const proc = await execed;
+  await hooks?.runHooksWarning('poststart', config, publicState(launched.stored, 'running'), opts.onWarning);
+  return proc;
 }

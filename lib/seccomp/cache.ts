@@ -1,7 +1,6 @@
 // Each distinct profile is compiled once: programs are kept by a hash of the
 // profile (and the host and compiler version) in memory, and, when given a
 // directory (the CLI's state root), on disk for the next process.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hostFamily, type HostFamily } from './arches';
@@ -15,6 +14,9 @@ const memory = new Map<string, SeccompFilter>();
 
 function profileHash(seccomp: LinuxSeccomp, host: HostFamily): string {
   const text = JSON.stringify(seccomp, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  // node:crypto costs the CLI ~5 ms to load: only a config with a profile pays it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(`${COMPILER_VERSION} ${host} ${text}`).digest('hex');
 }
 

@@ -207,6 +207,23 @@ t.test('flock', async (t) => {
   t.ok(Date.now() - start >= 100, `after waiting ${Date.now() - start} ms`);
 });
 
+t.test('replaceFile', async (t) => {
+  const dir = tempDir();
+  const from = path.join(dir, 'state.json.tmp');
+  const to = path.join(dir, 'state.json');
+  fs.writeFileSync(from, 'one');
+  native.replaceFile(from, to);
+  t.equal(fs.readFileSync(to, 'utf8'), 'one', 'no file there yet: moved');
+  fs.writeFileSync(from, 'two');
+  const ino = fs.statSync(from).ino;
+  native.replaceFile(from, to);
+  t.equal(fs.readFileSync(to, 'utf8'), 'two', 'an existing file is replaced');
+  t.equal(fs.statSync(to).ino, ino, 'by the very file written');
+  t.same(fs.readdirSync(dir), ['state.json'], 'and the old one is gone');
+  t.throws(() => native.replaceFile(from, to), { code: 'ENOENT', syscall: 'rename' }, 'nothing to move: ENOENT');
+  t.equal(fs.readFileSync(to, 'utf8'), 'two', 'and the target is left as it was');
+});
+
 t.test('process and sync-socket bindings on bad input', async (t) => {
   t.throws(() => native.pidfdOpen(NO_SUCH_PID), { code: 'ESRCH', errno: -3, syscall: 'pidfd_open' });
   t.throws(() => native.pidfdOpen(-1), { code: 'EINVAL', syscall: 'pidfd_open' });

@@ -308,6 +308,36 @@ t.test('namespaces', async (t) => {
   });
 });
 
+t.test('v1 cgroups: the child asks to join at once and waits for the answer before the first step that must run inside them', async (t) => {
+  const join = { sync: true, paths: new Map(HYBRID.hierarchies.map((h) => [h.mountPoint, '/ociish/c1'])) };
+  const planWith = (edit: (c: Raw) => void, opts: { rootless?: boolean; cgroupNamespace?: boolean } = {}) => {
+    const raw = defaultSpec({ cgroupNamespace: false, ...opts }) as Raw;
+    edit(raw);
+    return buildPlan(parseConfig(raw), { bundle, host: ROOT_HOST, cgroup: join });
+  };
+  const parts = (p: Plan) => p.steps.flatMap((s, i) => (s.kind === 'SYNC_CGROUPS' ? [[i, s.part]] : []));
+  const firstOf = (p: Plan, kind: StepKind) => kinds(p).indexOf(kind);
+
+  const p = planWith(() => {});
+  t.same(parts(p), [[0, 'ask'], [firstOf(p, 'MKNOD') - 1, 'wait']], 'the mounts (the cgroup view\'s binds too) run in between');
+
+  const userns = planWith((c) => {
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  });
+  t.same(kinds(userns).slice(0, 3), ['SYNC_IDMAPS', 'SYNC_CGROUPS', 'SET_ROOT_IDS'], 'asked after the id-map handshake (answers come in order)');
+  t.same(parts(userns)[1], [firstOf(userns, 'MKNOD') - 1, 'wait']);
+
+  const cgroupns = planWith(() => {}, { cgroupNamespace: true });
+  t.same(parts(cgroupns), [[0, undefined]], 'a cgroup namespace is made inside the cgroups: ask and wait at once');
+  t.equal(cgroupns.steps[1]?.kind, 'UNSHARE');
+
+  const copyUp = planWith((c) => c.mounts.unshift({ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] }));
+  t.same(parts(copyUp), [[0, 'ask'], [2, 'wait']], 'files copied up are charged to the container: the wait comes before');
+  t.match(copyUp.steps[3], { kind: 'MOUNT', copyUp: true });
+});
+
 t.test('the cgroup view, hybrid layout', async (t) => {
   for (const cgroupNamespace of [false, true]) {
     t.test(`${cgroupNamespace ? 'with' : 'without'} a cgroup namespace`, async (t) => {
@@ -508,8 +538,9 @@ function expectedLayout(s: Step): { ints: Int[]; groups: string[][] } {
     case 'STDIN_DATA': return { ints: [], groups: [[s.data]] };
     case 'SETNS_PID': return { ints: [s.pid, s.flags], groups: [] };
     case 'SESSION_KEYRING': return { ints: [], groups: [[s.name]] };
+    // steps_ns.cc step_sync_cgroups: ints[part] (1 ask, 2 wait; none: both)
+    case 'SYNC_CGROUPS': return { ints: s.part ? [s.part === 'ask' ? 1 : 2] : [], groups: [] };
     case 'SYNC_IDMAPS':
-    case 'SYNC_CGROUPS':
     case 'PIVOT_ROOT':
     case 'ROOT_READONLY':
     case 'LOOPBACK_UP':
@@ -560,6 +591,8 @@ t.test('encodePlan: the bytes decode back to the steps', async (t) => {
       { kind: 'UNSHARE', flags: C.CLONE_NEWNS | C.CLONE_NEWUSER, origin: '/linux/namespaces' },
       { kind: 'SYNC_IDMAPS', origin: '/linux/uidMappings' },
       { kind: 'SYNC_CGROUPS', origin: '/linux/cgroupsPath' },
+      { kind: 'SYNC_CGROUPS', part: 'ask', origin: '/linux/cgroupsPath' },
+      { kind: 'SYNC_CGROUPS', part: 'wait', origin: '/linux/cgroupsPath' },
       { kind: 'SET_ROOT_IDS', setGroups: true, origin: '/linux/uidMappings' },
       { kind: 'ROOTFS', rootfs: '/bundles/x/rootfs', propagation: M.MS_SHARED | M.MS_REC, privateParent: '/bundles', origin: '/root/path' },
       { kind: 'MKDIR', dest: '/work dir', origin: '/process/cwd' },
