@@ -3,6 +3,21 @@ import * as path from 'node:path';
 import { parseVerb, UsageError } from '../args';
 import type { CommandContext } from '../context';
 import { writeErr } from '../output';
+import type * as BenchIndex from '../../bench';
+import type * as PrivateMountNs from '../../bench/private-mount-ns';
+import type * as ReportText from '../../bench/report-text';
+import type * as ReportJson from '../../bench/report-json';
+import type * as ReportHtml from '../../bench/report-html';
+
+/**
+ * lib/bench (and the API it drives) is loaded by a computed path:
+ * scripts/bundle-cli.mjs follows literal relative requires only, so the CLI's
+ * one-file bundle, read at every start of every command, stays without it.
+ */
+function benchModule<T>(name: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(__dirname, '..', '..', 'bench', name));
+}
 
 export const benchHelp = `Usage: ociish bench [options] [BUNDLE]
 
@@ -68,17 +83,16 @@ export async function bench(ctx: CommandContext, args: string[]): Promise<number
   const runtimes = values.runtime ?? [];
   if (process.geteuid?.() !== 0) throw new UsageError('bench: needs root (it creates namespaces, mounts and cgroups)');
 
-  // Loaded here: the other commands never pay for the bench's modules.
-  const { mountNamespaceState, needsPrivateMountNamespace, reexecInPrivateMountNamespace } = await import('../../bench/private-mount-ns');
+  const { mountNamespaceState, needsPrivateMountNamespace, reexecInPrivateMountNamespace } = benchModule<typeof PrivateMountNs>('private-mount-ns');
   const mountNamespace = mountNamespaceState();
   if (needsPrivateMountNamespace(mountNamespace, runtimes.length)) {
     writeErr('bench: hybrid cgroup host: re-running in a private mount namespace with /sys/fs/cgroup/unified unmounted there (crun 1.8 refuses hybrid hosts; the host is not touched)\n');
     return reexecInPrivateMountNamespace(args);
   }
-  const { runBench } = await import('../../bench');
-  const { textReport } = await import('../../bench/report-text');
-  const { writeJsonReport } = await import('../../bench/report-json');
-  const { writeHtmlReport } = await import('../../bench/report-html');
+  const { runBench } = benchModule<typeof BenchIndex>('index');
+  const { textReport } = benchModule<typeof ReportText>('report-text');
+  const { writeJsonReport } = benchModule<typeof ReportJson>('report-json');
+  const { writeHtmlReport } = benchModule<typeof ReportHtml>('report-html');
 
   // Ctrl-C or SIGTERM: stop after the current measurement, then clean up.
   const abort = new AbortController();
