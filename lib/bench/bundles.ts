@@ -1,6 +1,7 @@
 // The bundles a bench runs: the default one (the example busybox bundle
 // running /bin/true with `ociish spec`'s config, or the user's), its minimal
 // variant, and the copies runc, crun & co. get.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildExampleBundle } from '../bundle/example';
@@ -67,9 +68,16 @@ export function minimalVariant(workDir: string, base: Variant): Variant {
  * own. Without one runc and crun would make their cgroups below their own
  * cgroup, which on our machines is the management group. A worker runs one
  * container at a time, so its cgroup is free again for its next one.
+ *
+ * Without a /dev mount (the minimal variant) a runtime makes its device nodes
+ * and links in the rootfs's own /dev, and runc does so by remove + create:
+ * concurrent runc containers on one rootfs then fail with EEXIST. Each worker
+ * gets its own rootfs then, a hard-linked copy (cp -al), shared by the
+ * runtimes, which never run at the same time.
  */
 export class ExternalBundles {
   private readonly made = new Map<string, string>();
+  private readonly rootfsCopies = new Map<string, string>();
 
   constructor(private readonly dir: string, readonly cgroupParent: string) {}
 
@@ -81,12 +89,27 @@ export class ExternalBundles {
     fs.mkdirSync(bundle, { recursive: true });
     const config = structuredClone(variant.config);
     config.ociVersion = '1.0.2';
-    config.root = { ...config.root, path: rootfsOf(variant) };
+    config.root = { ...config.root, path: hasDevMount(variant) ? rootfsOf(variant) : this.rootfsCopy(variant, worker) };
     config.linux = { ...config.linux, cgroupsPath: `/${this.cgroupParent}/${name}` };
     writeConfig(bundle, config);
     this.made.set(name, bundle);
     return bundle;
   }
+
+  private rootfsCopy(variant: Variant, worker: number): string {
+    const key = `${variant.name}-${worker}`;
+    let copy = this.rootfsCopies.get(key);
+    if (!copy) {
+      copy = path.join(this.dir, `rootfs-${key}`);
+      execFileSync('cp', ['-al', rootfsOf(variant), copy]);
+      this.rootfsCopies.set(key, copy);
+    }
+    return copy;
+  }
+}
+
+function hasDevMount(variant: Variant): boolean {
+  return (variant.config.mounts ?? []).some((m: { destination?: string }) => path.posix.normalize(m.destination ?? '').replace(/\/+$/, '') === '/dev');
 }
 
 function rootfsOf(variant: Variant): string {

@@ -87,6 +87,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       methods.push(apiPreCreated({ name: 'ociish API pre-created', variant: v.name, api, bundle: v.bundle, ids }));
       methods.push(binaryMethod({ name: 'ociish CLI', kind: 'cli', variant: v.name, command: cli, bundle: () => v.bundle, ids, tmpDir }));
       for (const r of others) {
+        // Made now, so that no copy is made while a burst is timed.
+        for (let w = 0; w < Math.max(1, ...o.concurrency); w++) external.bundle(r.name, v, w);
         methods.push(binaryMethod({ name: r.name, kind: 'runtime', variant: v.name, command: r.command, bundle: (w) => external.bundle(r.name, v, w), ids, tmpDir }));
       }
     }
