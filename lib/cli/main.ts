@@ -29,6 +29,7 @@ Commands:
   events    print a container's resource usage and OOM events
   features  print what this runtime supports (features JSON)
   spec      write a default config.json
+  bench     measure container start latency, throughput and memory (ociish, runc, crun...)
 
 Global options:
   --root DIR            state directory (default: ${DEFAULT_ROOT})
@@ -63,6 +64,7 @@ const COMMANDS: Record<string, () => Command> = {
   events: () => require('./commands/events').events,
   features: () => require('./commands/features').features,
   spec: () => require('./commands/spec').spec,
+  bench: () => require('./commands/bench').bench,
 };
 
 function knownError(e: unknown): e is Error {
