@@ -119,6 +119,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       runtimes,
       environment: { removed: [...REMOVED_ENV], wereSet },
       variants: variants.map((v) => ({ name: v.name, description: v.description, bundle: o.bundle && v.name === 'default' ? v.bundle : `(temporary) ${v.bundle}` })),
+      scratch: { dir: work, cgroupParent },
       methods: methodReports(measured, baseline),
       memory: { createdInitRss: initRss, apiPerLiveContainer: apiRss },
       notes,

@@ -56,6 +56,8 @@ export interface BenchResult {
   /** Variables removed from the environment of every process the bench spawns, and which were set. */
   environment: { removed: string[]; wereSet: string[] };
   variants: { name: VariantName; description: string; bundle: string }[];
+  /** Where the bench worked: its temp dir and the cgroup parent of the other runtimes' containers (both removed at the end). */
+  scratch: { dir: string; cgroupParent: string };
   methods: MethodReport[];
   memory: { createdInitRss: InitRss[]; apiPerLiveContainer: ApiRss | null };
   notes: string[];

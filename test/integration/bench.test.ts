@@ -6,7 +6,6 @@
 // number is asserted.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
 import { ociishBin, rootSkip, tempDir } from '../helpers/container';
@@ -20,21 +19,10 @@ function installed(name: string): string | null {
   }
 }
 
-/** Entries named ociish-bench-* in the temp dir and in each cgroup hierarchy's root. */
-function benchLeftovers(): string[] {
-  const dirs = [os.tmpdir(), '/sys/fs/cgroup', ...fs.readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h))];
-  const out: string[] = [];
-  for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = fs.readdirSync(dir);
-    } catch {
-      continue;
-    }
-    // ociish-bench-cache belongs to bench:seccomp, not to this command.
-    for (const n of names) if (/^ociish-bench-(?!cache$)/.test(n)) out.push(path.join(dir, n));
-  }
-  return out;
+/** What of the bench's temp dir and cgroup parent (in any hierarchy) still exists. */
+function leftovers(scratch: { dir: string; cgroupParent: string }): string[] {
+  const hierarchies = ['/sys/fs/cgroup', ...fs.readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h))];
+  return [scratch.dir, ...hierarchies.map((h) => path.join(h, scratch.cgroupParent))].filter((p) => fs.existsSync(p));
 }
 
 const runtimes = ['runc', 'crun'].map(installed).filter((p): p is string => p !== null);
@@ -43,7 +31,6 @@ t.test('a tiny bench writes the table, the JSON and the HTML page', { skip: root
   const out = tempDir('bench-out');
   const json = path.join(out, 'result.json');
   const html = path.join(out, 'result.html');
-  const before = new Set(benchLeftovers());
   const args = ['bench', '--runs', '2', '--warmup', '0', '--concurrency', '1,2', '--json', json, '--html', html, ...runtimes.flatMap((r) => ['--runtime', r])];
   // NODE_OPTIONS: tap's hooks in every node it spawns would be timed too.
   const env = { ...process.env };
@@ -94,5 +81,6 @@ t.test('a tiny bench writes the table, the JSON and the HTML page', { skip: root
   t.same(markupProblems(svg, { xml: true }), [], 'with an inline SVG chart');
   t.equal(svg.match(/<rect /g)?.length, result.methods.length, 'a bar per method and variant');
 
-  t.same(benchLeftovers().filter((p) => !before.has(p)), [], 'no temp dir or cgroup left behind');
+  t.type(result.scratch.dir, 'string');
+  t.same(leftovers(result.scratch), [], 'no temp dir or cgroup left behind');
 });

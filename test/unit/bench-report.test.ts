@@ -54,6 +54,7 @@ function result(): BenchResult {
       { name: 'default', description: 'the default bundle', bundle: '/b' },
       { name: 'minimal', description: 'the minimal bundle', bundle: '/m' },
     ],
+    scratch: { dir: '/tmp/x', cgroupParent: 'ociish-bench-1' },
     methods: methodReports(all, 'crun'),
     memory: { createdInitRss: [{ method: 'crun', kb: 1, samples: [1] }], apiPerLiveContainer: { containers: 2, beforeKb: 1, afterKb: 2, perContainerKb: 0.5 } },
     notes: ['a note'],
