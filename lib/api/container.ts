@@ -8,11 +8,10 @@ import type { Readable, Writable } from 'node:stream';
 import type { CgroupStats } from '../cgroups';
 import { ContainerStateError } from '../errors';
 import { native } from '../native';
-import { parseProcess, type Process, type Resources } from '../spec';
+import type { Process, Resources } from '../spec';
 import type { ContainerProcess } from '../runtime/child';
 import { LoadedContainer } from '../runtime/container';
 import { deleteContainer } from '../runtime/delete';
-import { execInContainer } from '../runtime/exec';
 import { killContainer } from '../runtime/kill';
 import type { Launched } from '../runtime/launch';
 import { pauseContainer, resumeContainer } from '../runtime/pause';
@@ -20,8 +19,8 @@ import { startContainer, startLaunched } from '../runtime/start';
 import type { State } from '../runtime/state';
 import { updateContainer } from '../runtime/update';
 import { exitResult, signalName, signalNumber, type ExitResult } from './exit';
-import { ExecProcess } from './exec-process';
-import { Stdio, type StdioOption } from './stdio';
+import type { ExecProcess } from './exec-process';
+import type { Stdio, StdioOption } from './stdio';
 
 /** What a Container needs of the Runtime that made or loaded it. */
 export interface RuntimeContext {
@@ -33,12 +32,22 @@ export interface RuntimeContext {
 }
 
 /** A process to exec: its args, and any config.json `process` fields that differ from the container's own process. */
-export type ExecProcessSpec = Partial<Process> & { args: string[] };
+export type ExecProcessSpec = Partial<Process>;
 
 export interface ExecOptions {
   stdio?: StdioOption;
   /** Aborting kills the process (SIGKILL). */
   signal?: AbortSignal;
+  /** false: `process` is complete as given (as `runc exec --process`); default: its missing fields come from the container's process. */
+  inherit?: boolean;
+  /** Write the process's pid here (atomically) once it runs. */
+  pidFile?: string;
+  /** With terminal: true, where the pty master goes (SCM_RIGHTS), as runc's --console-socket. */
+  consoleSocket?: string;
+  /** Send a pidfd of the process to this unix socket, as runc's --pidfd-socket. */
+  pidfdSocket?: string;
+  /** Pass this many fds after stdio (3, 4, ...) on to the process. */
+  preservedFds?: number;
 }
 
 /** Resolves with what `wait` and `exit` report; rejects with the reason of an aborted signal. */
@@ -236,10 +245,22 @@ export class Container extends EventEmitter<ContainerEvents> implements AsyncDis
   exec(process: ExecProcessSpec, opts: ExecOptions = {}): Promise<ExecProcess> {
     return this.#serial(async () => {
       opts.signal?.throwIfAborted();
-      const c = LoadedContainer.load(this.runtime.root, this.id);
-      const base = c.stored.config.process;
-      c.release();
-      const spec = parseProcess({ ...base, terminal: false, ...process });
+      // Loaded when first used: they bring the planner and node:net (the CLI's start time).
+      const [{ parseProcess }, { execInContainer }, { Stdio }, { ExecProcess }] = await Promise.all([
+        import('../spec'),
+        import('../runtime/exec'),
+        import('./stdio'),
+        import('./exec-process'),
+      ]);
+      let spec: Process;
+      if (opts.inherit === false) {
+        spec = parseProcess(process);
+      } else {
+        const c = LoadedContainer.load(this.runtime.root, this.id);
+        const base = c.stored.config.process;
+        c.release();
+        spec = parseProcess({ ...base, terminal: false, ...process });
+      }
       const stdio = new Stdio(opts.stdio);
       let proc: ContainerProcess | undefined;
       try {
@@ -248,6 +269,10 @@ export class Container extends EventEmitter<ContainerEvents> implements AsyncDis
           id: this.id,
           process: spec,
           stdio: stdio.childFds,
+          pidFile: opts.pidFile,
+          consoleSocket: opts.consoleSocket,
+          pidfdSocket: opts.pidfdSocket,
+          preservedFds: opts.preservedFds,
           seccompCacheDir: this.runtime.seccompCacheDir,
           onWarning: this.runtime.onWarning,
           onStart: (p) => (proc = p),

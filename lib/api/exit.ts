@@ -25,6 +25,11 @@ export function signalNumber(signal: NodeJS.Signals | number): number {
   return n;
 }
 
+/** The exit code a shell would report: the status, or 128 + the signal (the CLI's own exit code for run and exec). */
+export function shellExitCode(result: ExitResult): number {
+  return result.exitCode ?? 128 + (result.signal ? os.constants.signals[result.signal] : 0);
+}
+
 export function exitResult(status: ExitStatus, oomKilled = false): ExitResult {
   if ('exitCode' in status) return { exitCode: status.exitCode, signal: null, oomKilled };
   return { exitCode: null, signal: signalName(status.signal), oomKilled };

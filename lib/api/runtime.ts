@@ -1,17 +1,18 @@
 // The programmatic API's entry point: a state root, and the containers this
 // process creates, runs and loads under it. No runtime binary is spawned:
 // each container's init is cloned from this process by the native addon.
+// The CLI is a layer over this class too (lib/cli/commands): what each verb
+// does lives once, in lib/runtime/<verb>.ts.
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
-import { launch } from '../runtime/launch';
-import { runContainer } from '../runtime/run';
-import { DEFAULT_ROOT, StateDir, type State } from '../runtime/state';
 import { LoadedContainer } from '../runtime/container';
-import { loadBundleConfig, parseConfig, type Spec } from '../spec';
+import { deleteContainer } from '../runtime/delete';
+import { DEFAULT_ROOT, StateDir, type State } from '../runtime/state';
+import type { Spec } from '../spec';
 import { Container, type RuntimeContext } from './container';
-import { exitResult, type ExitResult } from './exit';
+import { exitResult, signalNumber, type ExitResult } from './exit';
 import { ContainerPool, type PoolOptions } from './pool';
-import { Stdio, type StdioOption } from './stdio';
+import type { StdioOption } from './stdio';
 
 export interface RuntimeOptions {
   /** Where container state lives (as the CLI's --root); default /run/ociish, so that `ociish list` sees these containers. */
@@ -34,15 +35,39 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   /** With process.terminal: takes the pty master (closed once this returns: dup it to keep it). */
   onConsole?: (fd: number, ptsIndex: number) => void;
+  /** With process.terminal: where the pty master goes (SCM_RIGHTS), as runc's --console-socket. */
+  consoleSocket?: string;
+  /** Pass this many fds after stdio (3, 4, ...) on to the container's process. */
+  preservedFds?: number;
   /** Aborting while the container is being created removes what was made and rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * The init waits on a fifo in the state dir, in memory of its own, and
+   * outlives this process: any process (`ociish start`) may start it, and
+   * its exit status is not this process's to read (as `ociish create`).
+   */
+  detached?: boolean;
+  /** detached: write the init's pid here (atomically) before create resolves. */
+  pidFile?: string;
+  /** detached: send a pidfd of the init to this unix socket, as runc's --pidfd-socket. */
+  pidfdSocket?: string;
 }
 
-export interface RunOptions extends CreateOptions {
+/** The running process of run(), for what a caller does while it runs (forward signals, write a pid file). */
+export interface RunningProcess {
+  readonly pid: number;
+  kill(signal?: NodeJS.Signals | number): void;
+}
+
+export interface RunOptions extends Omit<CreateOptions, 'detached' | 'pidFile' | 'pidfdSocket'> {
   /** With stdin 'pipe': written to the process's stdin, which is then closed. */
   input?: string | Buffer;
   /** Aborting kills the running container (SIGKILL), removes it and rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Keep the stopped container (state and cgroup) for a later delete, as runc's run --keep. */
+  keep?: boolean;
+  /** Called once the process runs. */
+  onStart?: (process: RunningProcess) => void;
 }
 
 /** How run()'s process ended, and what it wrote to stdout and stderr where they were 'pipe' ('' otherwise). */
@@ -70,12 +95,15 @@ export class Runtime implements AsyncDisposable {
   /**
    * Creates a container and leaves its process set up and waiting just
    * before execve (namespaces, mounts, cgroup, pivot_root, user, seccomp: all
-   * done), until start(). It waits in this process's memory: it must be
-   * started or deleted before this process exits.
+   * done), until start(). Unless detached, it waits in this process's
+   * memory: start or delete it before this process exits.
    */
   async create(id: string, source: ContainerSource, opts: CreateOptions = {}): Promise<Container> {
     opts.signal?.throwIfAborted();
-    const { spec, bundle } = resolveSource(source);
+    const { spec, bundle } = await resolveSource(source);
+    if (opts.detached) return this.#createDetached(id, spec, bundle, opts);
+    // Loaded on first use: the planner, cgroups and node:net are not every command's.
+    const [{ launch }, { Stdio }] = await Promise.all([import('../runtime/launch'), import('./stdio')]);
     const stdio = new Stdio(opts.stdio);
     let launched;
     try {
@@ -95,24 +123,43 @@ export class Runtime implements AsyncDisposable {
     return container;
   }
 
+  async #createDetached(id: string, spec: Spec, bundle: string, opts: CreateOptions): Promise<Container> {
+    if (opts.stdio !== undefined && opts.stdio !== 'inherit') throw new TypeError('a detached container inherits this process\'s stdio (no stdio option)');
+    if (opts.cgroup === false) throw new TypeError('a detached container has a cgroup of its own (no cgroup: false)');
+    const { createContainer } = await import('../runtime/create');
+    const { pid } = await createContainer({
+      ...this.#launchOptions(id, spec, bundle, opts),
+      pidFile: opts.pidFile,
+      pidfdSocket: opts.pidfdSocket,
+    });
+    const container = new Container(id, this.#context, null, null, pid);
+    if (opts.signal?.aborted) {
+      await container.delete({ force: true });
+      throw opts.signal.reason;
+    }
+    return container;
+  }
+
   /**
    * Creates, starts and waits for a container, then deletes it: the result
    * is how its process ended, with its output where stdout or stderr is 'pipe'.
    */
   async run(id: string, source: ContainerSource, opts: RunOptions = {}): Promise<RunResult> {
-    const { spec, bundle } = resolveSource(source);
+    const { spec, bundle } = await resolveSource(source);
+    const [{ runContainer }, { Stdio }, { native }] = await Promise.all([import('../runtime/run'), import('./stdio'), import('../native')]);
     const stdio = new Stdio(opts.stdio);
     const output = Promise.all([collect(stdio.stdout), collect(stdio.stderr)]);
     let oomKilled = false;
     try {
       const status = await runContainer({
         ...this.#launchOptions(id, spec, bundle, opts),
-        root: this.root,
         stdio: stdio.childFds,
         signal: opts.signal,
-        onStart: () => {
+        keep: opts.keep,
+        onStart: (proc) => {
           stdio.childStarted();
           stdio.stdin?.on('error', () => {}).end(opts.input ?? '');
+          opts.onStart?.({ pid: proc.pid, kill: (signal = 'SIGTERM') => native.pidfdSendSignal(proc.pidfd, signalNumber(signal)) });
         },
         onExit: (cgroup) => (oomKilled = cgroup.oomKills() > 0),
       });
@@ -133,6 +180,8 @@ export class Runtime implements AsyncDisposable {
       cgroup: opts.cgroup,
       noNewKeyring: opts.noNewKeyring,
       onConsole: opts.onConsole,
+      consoleSocket: opts.consoleSocket,
+      preservedFds: opts.preservedFds,
       seccompCacheDir: this.#context.seccompCacheDir,
       onWarning: this.#context.onWarning,
     };
@@ -148,6 +197,17 @@ export class Runtime implements AsyncDisposable {
     } finally {
       c.release();
     }
+  }
+
+  /**
+   * Deletes a container by id, as `ociish delete`: with `force` a running
+   * one is killed first, and an unknown id (or a directory a killed create
+   * left without state) is not an error.
+   */
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    const own = this.#owned.get(id);
+    if (own) return own.delete(opts);
+    await deleteContainer(this.root, id, { force: opts.force, onWarning: this.#context.onWarning });
   }
 
   /** The state of every container under the root, as `ociish list` shows them. */
@@ -180,10 +240,11 @@ export class Runtime implements AsyncDisposable {
   }
 }
 
-function resolveSource(source: ContainerSource): { spec: Spec; bundle: string } {
+async function resolveSource(source: ContainerSource): Promise<{ spec: Spec; bundle: string }> {
   if (!source || typeof source !== 'object' || typeof source.bundle !== 'string') {
     throw new TypeError('a container source is { bundle } or { spec, bundle }');
   }
+  const { loadBundleConfig, parseConfig } = await import('../spec');
   const bundle = path.resolve(source.bundle);
   if ('spec' in source) {
     if (!source.spec || typeof source.spec !== 'object') throw new ConfigError('', 'spec must be a config.json object');

@@ -1,5 +1,6 @@
 // The ociish command line, runc-compatible: global flags, then a command.
 import { ConfigError, ContainerStateError, StepError } from '../errors';
+import { native } from '../native';
 import { DEFAULT_ROOT, OCI_VERSION } from '../runtime/state';
 import { parseGlobal, UsageError } from './args';
 import type { CommandContext } from './context';
@@ -28,6 +29,7 @@ Commands:
   events    print a container's resource usage and OOM events
   features  print what this runtime supports (features JSON)
   spec      write a default config.json
+  bench     measure container start latency, throughput and memory (ociish, runc, crun...)
 
 Global options:
   --root DIR            state directory (default: ${DEFAULT_ROOT})
@@ -62,6 +64,7 @@ const COMMANDS: Record<string, () => Command> = {
   events: () => require('./commands/events').events,
   features: () => require('./commands/features').features,
   spec: () => require('./commands/spec').spec,
+  bench: () => require('./commands/bench').bench,
 };
 
 function knownError(e: unknown): e is Error {
@@ -110,12 +113,21 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Ends the CLI once its work is done. Everything it printed went out through
+ * write(2) (output.ts), so unless something else wants the exit (an 'exit'
+ * listener, a profiler or coverage flag), the process ends at once instead of
+ * through Node's teardown, which costs ~1.5 ms.
+ */
+export function exit(code: number): never {
+  const plain = process.listenerCount('exit') === 0 && process.execArgv.length === 0 && !process.env['NODE_OPTIONS'] && !process.env['NODE_V8_COVERAGE'];
+  if (plain && native.exitNow) native.exitNow(code);
+  process.exit(code);
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      writeErr(`ociish: ${(e as Error)?.stack ?? e}\n`);
-      process.exit(1);
-    },
-  );
+  main(process.argv.slice(2)).then(exit, (e) => {
+    writeErr(`ociish: ${(e as Error)?.stack ?? e}\n`);
+    exit(1);
+  });
 }

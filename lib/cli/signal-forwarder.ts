@@ -3,12 +3,11 @@
 // signal can end ociish (and orphan it) in between; what arrives before it
 // runs is delivered once it does.
 import * as os from 'node:os';
-import { native } from '../native';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
 export class SignalForwarder {
-  private pidfd = -1;
+  private send: ((signal: number) => void) | null = null;
   private readonly early: number[] = [];
   private readonly handlers: (readonly [NodeJS.Signals, () => void])[];
 
@@ -18,9 +17,9 @@ export class SignalForwarder {
     for (const [name, handler] of this.handlers) process.on(name, handler);
   }
 
-  /** The process runs: signals go to it from now on, the early ones first. */
-  attach(pidfd: number): void {
-    this.pidfd = pidfd;
+  /** The process runs: signals go to it (through `send`) from now on, the early ones first. */
+  attach(send: (signal: number) => void): void {
+    this.send = send;
     for (const signal of this.early.splice(0)) this.forward(signal);
   }
 
@@ -29,9 +28,9 @@ export class SignalForwarder {
   }
 
   private forward(signal: number): void {
-    if (this.pidfd < 0) return void this.early.push(signal);
+    if (!this.send) return void this.early.push(signal);
     try {
-      native.pidfdSendSignal(this.pidfd, signal);
+      this.send(signal);
     } catch {
       // the process is already gone
     }

@@ -88,6 +88,8 @@ export interface NativeBinding {
   /** A sync message (with `fd` when one came along: SECCOMP's listener, CONSOLE's pty master); null at EOF; undefined when none is waiting. */
   recvSyncMsg(fd: number): SyncMessage | null | undefined;
   sendSyncMsg(fd: number, kind: number, step: number, value: number): void;
+  /** _exit(2): ends the process without Node's teardown. Optional: an addon built before it existed lacks it. */
+  exitNow?(code: number): never;
 
   /**
    * Connects to the unix stream socket at `path` and sends `data`, the fds

@@ -40,11 +40,6 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** The exit code a shell would report: the status, or 128 + the signal. */
-export function exitCode(status: ExitStatus): number {
-  return 'exitCode' in status ? status.exitCode : 128 + status.signal;
-}
-
 export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
   opts.signal?.throwIfAborted();
   const { spec } = opts;

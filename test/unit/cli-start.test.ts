@@ -94,3 +94,15 @@ t.test('a bundle older than dist/lib is not used', async (t) => {
   t.match(r.stdout, /^ociish \(from dist\/lib\) version /);
   t.notOk(fs.existsSync(cacheOf(dir, 'global')), 'and no cache is written for it');
 });
+
+t.test('exit() ends at once with the code, unless something waits for the exit', async (t) => {
+  const main = path.join(repoRoot, 'dist', 'lib', 'cli', 'main.js');
+  const env = { ...process.env };
+  delete env['NODE_OPTIONS'];
+  const run = (code: string) => spawnSync(process.execPath, ['-e', `const { exit } = require(${JSON.stringify(main)}); ${code}`], { encoding: 'utf8', env });
+  const plain = run(`setInterval(() => {}, 1000); exit(3);`);
+  t.equal(plain.status, 3, 'a pending handle does not keep it');
+  const listened = run(`process.on('exit', (c) => require('fs').writeSync(1, 'exit ' + c)); exit(4);`);
+  t.equal(listened.status, 4);
+  t.equal(listened.stdout, 'exit 4', "an 'exit' listener still runs");
+});

@@ -1,9 +1,6 @@
 // ociish create [options] ID
-import { createContainer } from '../../runtime/create';
-import { seccompCacheDir } from '../../runtime/state';
-import { loadBundleConfig } from '../../spec';
 import { parseVerb, UsageError, wholeNumber } from '../args';
-import type { CommandContext } from '../context';
+import { runtimeOf, type CommandContext } from '../context';
 
 export const createHelp = `Usage: ociish create [options] <container-id>
 
@@ -43,18 +40,13 @@ export async function create(ctx: CommandContext, args: string[]): Promise<numbe
   const { values, positionals } = parsed;
   refuseNoPivot('create', values['no-pivot']);
   const bundle = values.bundle ?? process.cwd();
-  await createContainer({
-    root: ctx.root,
-    id: positionals[0]!,
-    bundle,
-    spec: loadBundleConfig(bundle),
+  await runtimeOf(ctx).create(positionals[0]!, { bundle }, {
+    detached: true,
     pidFile: values['pid-file'],
     consoleSocket: values['console-socket'],
     pidfdSocket: values['pidfd-socket'],
     preservedFds: wholeNumber('create', '--preserve-fds', values['preserve-fds']),
     noNewKeyring: values['no-new-keyring'] ?? false,
-    seccompCacheDir: seccompCacheDir(ctx.root),
-    onWarning: (w) => ctx.log.warn(w),
   });
   return 0;
 }

@@ -1,7 +1,6 @@
 // ociish delete [--force] ID
-import { deleteContainer } from '../../runtime/delete';
 import { parseVerb } from '../args';
-import type { CommandContext } from '../context';
+import { runtimeOf, type CommandContext } from '../context';
 
 export const deleteHelp = `Usage: ociish delete [options] <container-id>
 
@@ -16,6 +15,6 @@ Options:
 export async function del(ctx: CommandContext, args: string[]): Promise<number> {
   const parsed = parseVerb(ctx.out, 'delete', deleteHelp, args, { force: { type: 'boolean', short: 'f' } }, { min: 1, max: 1, what: 'one container id' });
   if (!parsed) return 0;
-  await deleteContainer(ctx.root, parsed.positionals[0]!, { force: parsed.values.force ?? false, onWarning: (w) => ctx.log.warn(w) });
+  await runtimeOf(ctx).delete(parsed.positionals[0]!, { force: parsed.values.force ?? false });
   return 0;
 }

@@ -1,12 +1,10 @@
 // ociish exec [options] ID [COMMAND [ARGS...]]
+import { shellExitCode } from '../../api/exit';
 import { LoadedContainer } from '../../runtime/container';
-import { exitCode } from '../../runtime/run';
-import { execInContainer } from '../../runtime/exec';
-import { seccompCacheDir } from '../../runtime/state';
 import { loadProcessFile, parseProcess, type Process } from '../../spec';
 import { parseVerb, UsageError, wholeNumber } from '../args';
 import { SignalForwarder } from '../signal-forwarder';
-import type { CommandContext } from '../context';
+import { runtimeOf, type CommandContext } from '../context';
 
 export const execHelp = `Usage: ociish exec [options] <container-id> [command [args...]]
 
@@ -87,6 +85,7 @@ export async function exec(ctx: CommandContext, args: string[]): Promise<number>
   const { values } = parsed;
   const id = parsed.positionals[0]!;
   if (values['ignore-paused']) throw new UsageError('exec: --ignore-paused is not supported (resume the container first)');
+  const container = await runtimeOf(ctx).load(id);
   let proc: Process;
   if (values.process !== undefined) {
     proc = loadProcessFile(values.process);
@@ -98,20 +97,16 @@ export async function exec(ctx: CommandContext, args: string[]): Promise<number>
   }
   const signals = values.detach ? undefined : new SignalForwarder();
   try {
-    const { exited } = await execInContainer({
-      root: ctx.root,
-      id,
-      process: proc,
-      detach: values.detach ?? false,
+    const p = await container.exec(proc, {
+      inherit: false,
       pidFile: values['pid-file'],
       consoleSocket: values['console-socket'],
       pidfdSocket: values['pidfd-socket'],
       preservedFds: wholeNumber('exec', '--preserve-fds', values['preserve-fds']),
-      seccompCacheDir: seccompCacheDir(ctx.root),
-      onWarning: (w) => ctx.log.warn(w),
-      onStart: (p) => signals?.attach(p.pidfd),
     });
-    return exited ? exitCode(await exited) : 0;
+    if (!signals) return 0;
+    signals.attach((signal) => p.kill(signal));
+    return shellExitCode(await p.wait());
   } finally {
     signals?.dispose();
   }

@@ -1,7 +1,6 @@
 // ociish kill [--all] ID [SIGNAL]
-import { killContainer } from '../../runtime/kill';
 import { parseVerb } from '../args';
-import type { CommandContext } from '../context';
+import { runtimeOf, type CommandContext } from '../context';
 import { parseSignal } from '../signals';
 
 export const killHelp = `Usage: ociish kill [options] <container-id> [signal]
@@ -18,6 +17,6 @@ export async function kill(ctx: CommandContext, args: string[]): Promise<number>
   const parsed = parseVerb(ctx.out, 'kill', killHelp, args, { all: { type: 'boolean', short: 'a' } }, { min: 1, max: 2, what: 'a container id and an optional signal' });
   if (!parsed) return 0;
   const [id, signal = 'SIGTERM'] = parsed.positionals;
-  await killContainer(ctx.root, id!, parseSignal(signal), { all: parsed.values.all ?? false });
+  await (await runtimeOf(ctx).load(id!)).kill(parseSignal(signal), { all: parsed.values.all ?? false });
   return 0;
 }

@@ -1,8 +1,6 @@
 // ociish list [--format table|json] [-q]
-import { LoadedContainer } from '../../runtime/container';
-import { StateDir, type State } from '../../runtime/state';
 import { parseVerb, UsageError } from '../args';
-import type { CommandContext } from '../context';
+import { runtimeOf, type CommandContext } from '../context';
 
 export const listHelp = `Usage: ociish list [options]
 
@@ -13,25 +11,6 @@ Options:
   -q, --quiet           print only the ids
   -h, --help            show this help
 `;
-
-/** Each container's state; one removed meanwhile is left out. */
-function states(root: string): State[] {
-  const out: State[] = [];
-  for (const id of StateDir.ids(root)) {
-    let c: LoadedContainer;
-    try {
-      c = LoadedContainer.load(root, id);
-    } catch {
-      continue;
-    }
-    try {
-      out.push(c.state());
-    } finally {
-      c.release();
-    }
-  }
-  return out;
-}
 
 /** Columns padded like runc's tabwriter output. */
 function table(rows: string[][]): string {
@@ -44,7 +23,7 @@ export async function list(ctx: CommandContext, args: string[]): Promise<number>
   if (!parsed) return 0;
   const format = parsed.values.format ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError(`list: --format must be table or json, not "${format}"`);
-  const all = states(ctx.root);
+  const all = await runtimeOf(ctx).list();
   if (parsed.values.quiet) ctx.out(all.map((s) => s.id + '\n').join(''));
   else if (format === 'json') ctx.out(JSON.stringify(all) + '\n');
   else ctx.out(table([['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...all.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner || 'root'])]));

@@ -1,7 +1,6 @@
 // ociish pause ID / ociish resume ID
-import { pauseContainer, resumeContainer } from '../../runtime/pause';
 import { parseVerb } from '../args';
-import type { CommandContext } from '../context';
+import { runtimeOf, type CommandContext } from '../context';
 
 export const pauseHelp = `Usage: ociish pause <container-id>
 
@@ -21,12 +20,12 @@ Options:
 
 export async function pause(ctx: CommandContext, args: string[]): Promise<number> {
   const parsed = parseVerb(ctx.out, 'pause', pauseHelp, args, {}, { min: 1, max: 1, what: 'one container id' });
-  if (parsed) await pauseContainer(ctx.root, parsed.positionals[0]!);
+  if (parsed) await (await runtimeOf(ctx).load(parsed.positionals[0]!)).pause();
   return 0;
 }
 
 export async function resume(ctx: CommandContext, args: string[]): Promise<number> {
   const parsed = parseVerb(ctx.out, 'resume', resumeHelp, args, {}, { min: 1, max: 1, what: 'one container id' });
-  if (parsed) await resumeContainer(ctx.root, parsed.positionals[0]!);
+  if (parsed) await (await runtimeOf(ctx).load(parsed.positionals[0]!)).resume();
   return 0;
 }

@@ -1,18 +1,15 @@
 // ociish run [options] ID
-import { native } from '../../native';
-import { runContainer, exitCode } from '../../runtime/run';
+import { shellExitCode } from '../../api/exit';
 import * as path from 'node:path';
+import { native } from '../../native';
 import { writeFileAtomic } from '../../runtime/container';
-import { createContainer } from '../../runtime/create';
-import { deleteContainer } from '../../runtime/delete';
-import { startContainer } from '../../runtime/start';
-import { checkId, seccompCacheDir } from '../../runtime/state';
+import { checkId } from '../../runtime/state';
 import { loadBundleConfig } from '../../spec';
 import { parseVerb, UsageError, wholeNumber } from '../args';
 import { createOptions, refuseNoPivot } from './create';
 import { SignalForwarder } from '../signal-forwarder';
 import { TerminalProxy } from '../terminal-proxy';
-import type { CommandContext } from '../context';
+import { runtimeOf, type CommandContext } from '../context';
 
 export const runHelp = `Usage: ociish run [options] <container-id>
 
@@ -48,25 +45,19 @@ export async function run(ctx: CommandContext, args: string[]): Promise<number> 
   const id = positionals[0]!;
   checkId(id);
   const bundle = values.bundle ?? process.cwd();
-  const spec = loadBundleConfig(bundle);
+  const runtime = runtimeOf(ctx);
   const common = {
-    root: ctx.root,
-    id,
-    bundle,
-    spec,
     preservedFds,
     consoleSocket: values['console-socket'],
     noNewKeyring: values['no-new-keyring'] ?? false,
-    seccompCacheDir: seccompCacheDir(ctx.root),
-    onWarning: (w: string) => ctx.log.warn(w),
   };
   if (values.detach) {
-    await createContainer({ ...common, pidFile: values['pid-file'], pidfdSocket: values['pidfd-socket'] });
+    const c = await runtime.create(id, { bundle }, { ...common, detached: true, pidFile: values['pid-file'], pidfdSocket: values['pidfd-socket'] });
     try {
-      await startContainer(ctx.root, id, { onWarning: common.onWarning });
+      await c.start();
     } catch (e) {
       // As runc: a container that could not start is not left behind.
-      await deleteContainer(ctx.root, id, { force: true, onWarning: common.onWarning });
+      await c.delete({ force: true });
       throw e;
     }
     return 0;
@@ -75,22 +66,23 @@ export async function run(ctx: CommandContext, args: string[]): Promise<number> 
 
   // A terminal with no console socket is proxied to ours, as runc does; the
   // pty then gets our window size, and the kernel tells the container.
+  const spec = loadBundleConfig(bundle);
   let proxy: TerminalProxy | undefined;
   const onConsole = spec.process?.terminal && !values['console-socket'] ? (fd: number) => void (proxy = new TerminalProxy(native.dupFd(fd))) : undefined;
   const signals = new SignalForwarder(() => (proxy ? (proxy.resize(), true) : false));
   try {
-    const status = await runContainer({
+    const result = await runtime.run(id, { spec, bundle }, {
       ...common,
       keep: values.keep ?? false,
       onConsole,
       onStart: (container) => {
         if (values['pid-file']) writeFileAtomic(path.resolve(values['pid-file']), String(container.pid));
         proxy?.start();
-        signals.attach(container.pidfd);
+        signals.attach((signal) => container.kill(signal));
       },
     });
     await proxy?.finish();
-    return exitCode(status);
+    return shellExitCode(result);
   } finally {
     signals.dispose();
   }

@@ -1,7 +1,6 @@
 // ociish start ID
-import { startContainer } from '../../runtime/start';
 import { parseVerb } from '../args';
-import type { CommandContext } from '../context';
+import { runtimeOf, type CommandContext } from '../context';
 
 export const startHelp = `Usage: ociish start <container-id>
 
@@ -14,6 +13,6 @@ Options:
 export async function start(ctx: CommandContext, args: string[]): Promise<number> {
   const parsed = parseVerb(ctx.out, 'start', startHelp, args, {}, { min: 1, max: 1, what: 'one container id' });
   if (!parsed) return 0;
-  await startContainer(ctx.root, parsed.positionals[0]!, { onWarning: (w) => ctx.log.warn(w) });
+  await (await runtimeOf(ctx).load(parsed.positionals[0]!)).start();
   return 0;
 }

@@ -1,7 +1,6 @@
 // ociish state ID
-import { LoadedContainer } from '../../runtime/container';
 import { parseVerb } from '../args';
-import type { CommandContext } from '../context';
+import { runtimeOf, type CommandContext } from '../context';
 
 export const stateHelp = `Usage: ociish state <container-id>
 
@@ -16,11 +15,7 @@ Options:
 export async function state(ctx: CommandContext, args: string[]): Promise<number> {
   const parsed = parseVerb(ctx.out, 'state', stateHelp, args, {}, { min: 1, max: 1, what: 'one container id' });
   if (!parsed) return 0;
-  const c = LoadedContainer.load(ctx.root, parsed.positionals[0]!);
-  try {
-    ctx.out(JSON.stringify(c.state(), null, 2) + '\n');
-  } finally {
-    c.release();
-  }
+  const c = await runtimeOf(ctx).load(parsed.positionals[0]!);
+  ctx.out(JSON.stringify(await c.state(), null, 2) + '\n');
   return 0;
 }

@@ -1,10 +1,9 @@
 // ociish update --resources FILE|- ID
 import * as fs from 'node:fs';
-import { updateContainer } from '../../runtime/update';
 import { resourcesSchema } from '../../spec';
 import { ConfigError } from '../../errors';
 import { parseVerb, UsageError } from '../args';
-import type { CommandContext } from '../context';
+import { runtimeOf, type CommandContext } from '../context';
 
 export const updateHelp = `Usage: ociish update --resources FILE <container-id>
 
@@ -27,6 +26,6 @@ export async function update(ctx: CommandContext, args: string[]): Promise<numbe
   } catch (e) {
     throw new ConfigError('', `--resources ${file}: ${(e as Error).message}`);
   }
-  await updateContainer(ctx.root, parsed.positionals[0]!, resourcesSchema.parse(value, ''));
+  await (await runtimeOf(ctx).load(parsed.positionals[0]!)).update(resourcesSchema.parse(value, ''));
   return 0;
 }
