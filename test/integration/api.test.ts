@@ -164,12 +164,14 @@ t.test('a created container killed or deleted before start', opts, async (t) => 
   t.same(await c.wait(), { exitCode: null, signal: 'SIGKILL', oomKilled: false }, 'ended by the signal it was sent');
   t.equal((await c.state()).status, 'stopped', 'stopped');
   await c.delete();
+  t.same(leftovers(c.id), [], 'nothing left of the killed one');
 
   const d = await rt.create(uniqueId('api-del'), { bundle }, { stdio: 'ignore' });
   const pid = d.pid;
   await d.delete();
   t.notOk(fs.existsSync(`/proc/${pid}`), 'delete of a created container ends and reaps its init');
   t.notOk(ourChildren().includes(pid), 'not our child any more');
+  t.same(leftovers(d.id), [], 'nothing left of the deleted one');
 });
 
 t.test('errors are typed and leave nothing behind', opts, async (t) => {
