@@ -45,6 +45,7 @@ int step_session_keyring(ChildContext* c, const Step* s);
 int step_unshare(ChildContext* c, const Step* s);
 int step_sync_idmaps(ChildContext* c, const Step* s);
 int step_sync_cgroups(ChildContext* c, const Step* s);
+int step_enter_cgroup(ChildContext* c, const Step* s);
 int step_set_root_ids(ChildContext* c, const Step* s);
 int step_hostname(ChildContext* c, const Step* s);
 int step_domainname(ChildContext* c, const Step* s);

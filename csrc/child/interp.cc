@@ -39,6 +39,7 @@ StepFn step_fn(uint32_t op) {
     case STEP_UNSHARE: return step_unshare;
     case STEP_SYNC_IDMAPS: return step_sync_idmaps;
     case STEP_SYNC_CGROUPS: return step_sync_cgroups;
+    case STEP_ENTER_CGROUP: return step_enter_cgroup;
     case STEP_SET_ROOT_IDS: return step_set_root_ids;
     case STEP_ROOTFS: return step_rootfs;
     case STEP_MOUNT: return step_mount;

@@ -59,7 +59,8 @@
   X(SYNC_HOOKS, 34)     /* ask the parent to run its hooks, wait for its go */ \
   X(STDIN_DATA, 36)     /* strs[data]: stdin becomes a pipe holding data (a hook's state JSON) */ \
   X(SETNS_PID, 37)      /* ints[pid,flags]: join those namespaces of a process at once (pidfd) */ \
-  X(SESSION_KEYRING, 38) /* strs[name]: join a new session keyring of that name */
+  X(SESSION_KEYRING, 38) /* strs[name]: join a new session keyring of that name */ \
+  X(ENTER_CGROUP, 39)   /* strs[tasks file]: move ourselves into a v1 cgroup (write "0" to its tasks) */
 
 enum StepOp : uint32_t {
 #define OCIISH_STEP_ENUM(name, value) STEP_##name = value,

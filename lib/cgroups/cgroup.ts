@@ -52,7 +52,8 @@ export class Cgroup {
 
   /** What the container's plan needs to know: whether the child waits to be put in v1 hierarchies, and the paths. */
   planJoin(): CgroupJoin {
-    return { sync: this.v1.length > 0, paths: new Map(this.dirs.map((d) => [d.hierarchy.mountPoint, d.path])) };
+    const v1Dirs = this.v1.map((d) => d.dir);
+    return { sync: v1Dirs.length > 0, v1Dirs, paths: new Map(this.dirs.map((d) => [d.hierarchy.mountPoint, d.path])) };
   }
 
   /** The v2 directory, when the host has a v2 hierarchy. */

@@ -43,6 +43,7 @@ function layout(step: Step): { ints: Int[]; raw?: Buffer; groups: string[][] } {
     case 'STDIN_DATA': return { ints: [], groups: [[step.data]] };
     case 'SECCOMP': return { ints: [step.flags, step.listener ? 1 : 0], raw: step.program, groups: [] };
     case 'OPEN_BARRIER': return { ints: [], groups: [[step.path]] };
+    case 'ENTER_CGROUP': return { ints: [], groups: [[step.tasksFile]] };
     case 'CHECK_EXEC': return { ints: [step.pathDirs ? 1 : 0], groups: [[step.file], step.pathDirs ?? []] };
     case 'CONSOLE': return { ints: [step.size ? 1 : 0, step.size?.rows ?? 0, step.size?.cols ?? 0], groups: [] };
     case 'SYNC_CGROUPS': return { ints: step.part ? [step.part === 'ask' ? 1 : 2] : [], groups: [] };

@@ -7,7 +7,7 @@ import { ConfigError } from '../errors';
 import type { SeccompFilter } from '../seccomp';
 import type { Process, Spec } from '../spec';
 import { hostFacts, type HostFacts } from './host';
-import { NAMESPACE_FLAGS, type CgroupJoin } from './namespaces';
+import { cgroupJoinSteps, NAMESPACE_FLAGS, type CgroupJoin } from './namespaces';
 import { planProcess } from './process';
 import type { Plan, Step } from './steps';
 
@@ -26,8 +26,7 @@ export interface ExecPlanOptions {
 export function planJoinContainer(spec: Spec, initPid: number, cgroup?: CgroupJoin): Step[] {
   const types = new Set((spec.linux?.namespaces ?? []).map((ns) => ns.type));
   if (types.has('time')) throw new ConfigError('/linux/namespaces', 'exec into a container with a time namespace is not supported yet');
-  const steps: Step[] = [];
-  if (cgroup?.sync) steps.push({ kind: 'SYNC_CGROUPS', origin: '/linux/cgroupsPath' });
+  const steps: Step[] = cgroupJoinSteps(cgroup, process.geteuid?.() === 0 && !types.has('user'));
   const flags = [...types].reduce((f, type) => f | NAMESPACE_FLAGS[type], 0);
   if (flags) steps.push({ kind: 'SETNS_PID', pid: initPid, flags, origin: '/linux/namespaces' });
   // Files a hook or process makes belong to the namespace's root, not to an unmapped id.

@@ -60,8 +60,10 @@ function maps(list: IdMapping[] | undefined, id: number): boolean {
 }
 
 export interface CgroupJoin {
-  /** The parent writes the child's pid into v1 hierarchies while it waits (SYNC_CGROUPS). */
+  /** The child must be put in v1 hierarchies (a write of its pid, or its own write of 0). */
   sync: boolean;
+  /** The container's directory in each v1 hierarchy. */
+  v1Dirs: readonly string[];
   /** The container's cgroup in each hierarchy, by mount point (for the /sys/fs/cgroup view). */
   paths: ReadonlyMap<string, string>;
 }
@@ -95,8 +97,7 @@ export function planNamespaces(spec: Spec, host: HostFacts, cgroup?: CgroupJoin,
   // time namespace, and the child runs in the runtime's memory (CLONE_VM).
   if (joined.has('time')) throw new ConfigError(`/linux/namespaces/${index('time')}/path`, 'joining an existing time namespace is not supported yet');
 
-  const steps: Step[] = [];
-  if (cgroup?.sync) steps.push({ kind: 'SYNC_CGROUPS', origin: '/linux/cgroupsPath' });
+  const steps: Step[] = cgroupJoinSteps(cgroup, host.euid === 0 && !created.has('user') && !joined.has('user'));
   const join = (type: NamespaceType) => {
     const i = index(type);
     steps.push({ kind: 'SETNS', nstype: NAMESPACE_FLAGS[type], path: namespaces[i]!.path!, origin: `/linux/namespaces/${i}/path` });
@@ -125,6 +126,18 @@ export function planNamespaces(spec: Spec, host: HostFacts, cgroup?: CgroupJoin,
   if (laterCgroupNs) steps.push({ kind: 'UNSHARE', flags: C.CLONE_NEWCGROUP, origin: `/linux/namespaces/${index('cgroup')}` });
   if (forkInit) steps.push({ kind: 'FORK_INIT', origin: '/linux/namespaces' });
   return { cloneFlags: cloneAll ? newFlags : 0, steps, idMaps, created, joined, premadeNetns };
+}
+
+/**
+ * How a child gets into its v1 cgroups: by itself, first thing (ENTER_CGROUP:
+ * as root, before any user namespace, where the host's cgroup files are
+ * still ours to write), or else by the parent writing its pid while it
+ * waits (SYNC_CGROUPS). On v2 it is born there (CLONE_INTO_CGROUP): none.
+ */
+export function cgroupJoinSteps(cgroup: CgroupJoin | undefined, selfJoin: boolean): Step[] {
+  if (!cgroup?.sync) return [];
+  if (!selfJoin) return [{ kind: 'SYNC_CGROUPS', origin: '/linux/cgroupsPath' }];
+  return cgroup.v1Dirs.map((dir) => ({ kind: 'ENTER_CGROUP', tasksFile: `${dir}/tasks`, origin: '/linux/cgroupsPath' }));
 }
 
 /**

@@ -82,6 +82,8 @@ export type Step = (
   | { kind: 'SECCOMP'; flags: number; program: Buffer; listener: boolean }
   /** Open the start fifo (a host path, so the first step); BARRIER then waits on it instead of the parent. */
   | { kind: 'OPEN_BARRIER'; path: string }
+  /** Moves the child into a v1 cgroup by itself (0 into the `tasks` file): no parent handshake, no global lock. */
+  | { kind: 'ENTER_CGROUP'; tasksFile: string }
   /** EXEC's lookup of the file without the execve: a missing entrypoint fails `create`, as with runc. */
   | { kind: 'CHECK_EXEC'; file: string; pathDirs: string[] | null }
   /** A pty of the container's devpts as stdio; the parent gets the master (process.terminal). */
@@ -147,6 +149,7 @@ export function describeStep(step: Step): { operation: string; path: string | un
     case 'MKDIR': return { operation: 'mkdir', path: step.dest };
     case 'SECCOMP': return { operation: 'load seccomp filter', path: undefined };
     case 'OPEN_BARRIER': return { operation: 'open the start fifo', path: step.path };
+    case 'ENTER_CGROUP': return { operation: 'join cgroup', path: step.tasksFile };
     case 'CHECK_EXEC': return { operation: 'find the executable', path: step.file };
     case 'STDIN_DATA': return { operation: 'give the state on stdin', path: undefined };
     case 'CONSOLE': return { operation: 'set up the console', path: undefined };

@@ -126,9 +126,10 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
       const owner = delegationOwner(spec);
       if (owner) cgroup.delegateTo(owner);
     };
-    // A child that waits to be put in v1 hierarchies runs nothing they limit
-    // before that (SYNC_CGROUPS): the limits are written then, while it sets up.
-    const joinsV1 = cgroup.planJoin().sync;
+    // A child the parent puts in v1 hierarchies runs nothing they limit
+    // before that (SYNC_CGROUPS): the limits are written then, while it sets
+    // up. One that enters them by itself (ENTER_CGROUP) gets them now.
+    const joinsV1 = plan.steps.some((s) => s.kind === 'SYNC_CGROUPS');
     if (!joinsV1) limit();
     const seccomp = spec.linux?.seccomp;
     const status = opts.barrier === 'none' ? 'running' : 'created';

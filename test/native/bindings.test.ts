@@ -330,7 +330,7 @@ t.test('constants come from the kernel headers', async (t) => {
 // Every kind of lib/plan/steps.ts's Step union, checked by the compiler: a
 // kind added there (or here) without the other fails to compile.
 const STEP_KINDS: Record<StepKind, true> = {
-  SETNS: true, UNSHARE: true, SYNC_IDMAPS: true, SYNC_CGROUPS: true, SET_ROOT_IDS: true, ROOTFS: true, MOUNT: true, MKNOD: true,
+  SETNS: true, UNSHARE: true, SYNC_IDMAPS: true, SYNC_CGROUPS: true, ENTER_CGROUP: true, SET_ROOT_IDS: true, ROOTFS: true, MOUNT: true, MKNOD: true,
   SYMLINK: true, MASK: true, READONLY: true, PIVOT_ROOT: true, ROOT_READONLY: true, ROOT_PROPAGATION: true,
   HOSTNAME: true, DOMAINNAME: true, WRITE_FILE: true, LOOPBACK_UP: true, RLIMIT: true, CAP_BOUNDING: true,
   SET_USER: true, CAPS: true, UMASK: true, NO_NEW_PRIVS: true, CHDIR: true, BARRIER: true, EXEC: true, FORK_INIT: true, MKDIR: true,

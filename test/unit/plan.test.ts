@@ -308,9 +308,15 @@ t.test('namespaces', async (t) => {
   });
 });
 
-t.test('v1 cgroups: the child asks to join at once and waits for the answer before the first step that must run inside them', async (t) => {
-  const join = { sync: true, paths: new Map(HYBRID.hierarchies.map((h) => [h.mountPoint, '/ociish/c1'])) };
-  const planWith = (edit: (c: Raw) => void, opts: { rootless?: boolean; cgroupNamespace?: boolean } = {}) => {
+t.test('v1 cgroups: as root the child enters them itself, first thing; in a user namespace it asks at once and waits before the first step that must run inside them', async (t) => {
+  const v1 = HYBRID.hierarchies.filter((h) => h.version === 1);
+  const join = { sync: true, v1Dirs: v1.map((h) => `${h.mountPoint}/ociish/c1`), paths: new Map(HYBRID.hierarchies.map((h) => [h.mountPoint, '/ociish/c1'])) };
+  const withUserns = (c: Raw) => {
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  };
+  const planWith = (edit: (c: Raw) => void, opts: { cgroupNamespace?: boolean } = {}) => {
     const raw = defaultSpec({ cgroupNamespace: false, ...opts }) as Raw;
     edit(raw);
     return buildPlan(parseConfig(raw), { bundle, host: ROOT_HOST, cgroup: join });
@@ -319,23 +325,27 @@ t.test('v1 cgroups: the child asks to join at once and waits for the answer befo
   const firstOf = (p: Plan, kind: StepKind) => kinds(p).indexOf(kind);
 
   const p = planWith(() => {});
-  t.same(parts(p), [[0, 'ask'], [firstOf(p, 'MKNOD') - 1, 'wait']], 'the mounts (the cgroup view\'s binds too) run in between');
+  t.same(p.steps.slice(0, v1.length), join.v1Dirs.map((d) => ({ kind: 'ENTER_CGROUP', tasksFile: `${d}/tasks`, origin: '/linux/cgroupsPath' })), 'one ENTER_CGROUP per v1 hierarchy, before anything else');
+  t.same(parts(p), [], 'no handshake with the parent');
 
-  const userns = planWith((c) => {
-    c.linux.namespaces.push({ type: 'user' });
-    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-  });
+  const userns = planWith(withUserns);
   t.same(kinds(userns).slice(0, 3), ['SYNC_IDMAPS', 'SYNC_CGROUPS', 'SET_ROOT_IDS'], 'asked after the id-map handshake (answers come in order)');
-  t.same(parts(userns)[1], [firstOf(userns, 'MKNOD') - 1, 'wait']);
+  t.same(parts(userns)[1], [firstOf(userns, 'MKNOD') - 1, 'wait'], 'the mounts (the cgroup view\'s binds too) run in between');
+  t.notOk(kinds(userns).includes('ENTER_CGROUP'), 'the host\'s cgroup files are not the user namespace\'s to write');
 
-  const cgroupns = planWith(() => {}, { cgroupNamespace: true });
-  t.same(parts(cgroupns), [[0, undefined]], 'a cgroup namespace is made inside the cgroups: ask and wait at once');
-  t.equal(cgroupns.steps[1]?.kind, 'UNSHARE');
+  const cgroupns = planWith(withUserns, { cgroupNamespace: true });
+  const wait = parts(cgroupns).at(-1)!;
+  t.equal(wait[1], 'wait');
+  t.match(cgroupns.steps[(wait[0] as number) + 1], { kind: 'UNSHARE', flags: C.CLONE_NEWCGROUP }, 'a cgroup namespace is made inside the cgroups: right after the wait');
+  const rootCgroupns = planWith(() => {}, { cgroupNamespace: true });
+  t.match(rootCgroupns.steps[v1.length], { kind: 'UNSHARE', flags: C.CLONE_NEWCGROUP }, 'as root: right after entering them');
 
-  const copyUp = planWith((c) => c.mounts.unshift({ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] }));
-  t.same(parts(copyUp), [[0, 'ask'], [2, 'wait']], 'files copied up are charged to the container: the wait comes before');
-  t.match(copyUp.steps[3], { kind: 'MOUNT', copyUp: true });
+  const copyUp = planWith((c) => {
+    withUserns(c);
+    c.mounts.unshift({ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] });
+  });
+  const copied = copyUp.steps.findIndex((s) => s.kind === 'MOUNT' && s.copyUp);
+  t.same(parts(copyUp).at(-1), [copied - 1, 'wait'], 'files copied up are charged to the container: the wait comes before');
 });
 
 t.test('a premade network namespace: joined by SETNS instead of made by clone3, its loopback already up', async (t) => {
@@ -571,6 +581,7 @@ function expectedLayout(s: Step): { ints: Int[]; groups: string[][] } {
     case 'SESSION_KEYRING': return { ints: [], groups: [[s.name]] };
     // steps_ns.cc step_sync_cgroups: ints[part] (1 ask, 2 wait; none: both)
     case 'SYNC_CGROUPS': return { ints: s.part ? [s.part === 'ask' ? 1 : 2] : [], groups: [] };
+    case 'ENTER_CGROUP': return { ints: [], groups: [[s.tasksFile]] };
     case 'SYNC_IDMAPS':
     case 'PIVOT_ROOT':
     case 'ROOT_READONLY':
@@ -622,6 +633,7 @@ t.test('encodePlan: the bytes decode back to the steps', async (t) => {
       { kind: 'UNSHARE', flags: C.CLONE_NEWNS | C.CLONE_NEWUSER, origin: '/linux/namespaces' },
       { kind: 'SYNC_IDMAPS', origin: '/linux/uidMappings' },
       { kind: 'SYNC_CGROUPS', origin: '/linux/cgroupsPath' },
+      { kind: 'ENTER_CGROUP', tasksFile: '/sys/fs/cgroup/pids/ociish/c1/tasks', origin: '/linux/cgroupsPath' },
       { kind: 'SYNC_CGROUPS', part: 'ask', origin: '/linux/cgroupsPath' },
       { kind: 'SYNC_CGROUPS', part: 'wait', origin: '/linux/cgroupsPath' },
       { kind: 'SET_ROOT_IDS', setGroups: true, origin: '/linux/uidMappings' },
