@@ -18,7 +18,7 @@ import { pauseContainer, resumeContainer } from '../runtime/pause';
 import { startContainer, startLaunched } from '../runtime/start';
 import type { State } from '../runtime/state';
 import { updateContainer } from '../runtime/update';
-import { exitResult, signalName, signalNumber, type ExitResult } from './exit';
+import { exitResult, killedByOom, signalName, signalNumber, type ExitResult } from './exit';
 import type { ExecProcess } from './exec-process';
 import type { Stdio, StdioOption } from './stdio';
 
@@ -131,7 +131,7 @@ export class Container extends EventEmitter<ContainerEvents> implements AsyncDis
     }
     const status = await proc.exited;
     // Read before delete() removes the cgroup.
-    return exitResult(status, launched.cgroup.oomKills() > 0);
+    return exitResult(status, killedByOom(status, () => launched.cgroup.oomKills()));
   }
 
   #serial<T>(action: () => Promise<T>): Promise<T> {

@@ -30,6 +30,11 @@ export function shellExitCode(result: ExitResult): number {
   return result.exitCode ?? 128 + (result.signal ? os.constants.signals[result.signal] : 0);
 }
 
+/** The OOM killer ends a process with SIGKILL: only then is the cgroup's count worth reading. */
+export function killedByOom(status: ExitStatus, oomKills: () => number): boolean {
+  return 'signal' in status && status.signal === 9 && oomKills() > 0;
+}
+
 export function exitResult(status: ExitStatus, oomKilled = false): ExitResult {
   if ('exitCode' in status) return { exitCode: status.exitCode, signal: null, oomKilled };
   return { exitCode: null, signal: signalName(status.signal), oomKilled };

@@ -10,7 +10,7 @@ import { deleteContainer } from '../runtime/delete';
 import { DEFAULT_ROOT, StateDir, type State } from '../runtime/state';
 import type { Spec } from '../spec';
 import { Container, type RuntimeContext } from './container';
-import { exitResult, signalNumber, type ExitResult } from './exit';
+import { exitResult, killedByOom, signalNumber, type ExitResult } from './exit';
 import { ContainerPool, type PoolOptions } from './pool';
 import type { StdioOption } from './stdio';
 
@@ -161,7 +161,7 @@ export class Runtime implements AsyncDisposable {
           stdio.stdin?.on('error', () => {}).end(opts.input ?? '');
           opts.onStart?.({ pid: proc.pid, kill: (signal = 'SIGTERM') => native.pidfdSendSignal(proc.pidfd, signalNumber(signal)) });
         },
-        onExit: (cgroup) => (oomKilled = cgroup.oomKills() > 0),
+        onExit: (status, cgroup) => (oomKilled = killedByOom(status, () => cgroup.oomKills())),
       });
       const [stdout, stderr] = await output;
       return { ...exitResult(status, oomKilled), stdout, stderr };

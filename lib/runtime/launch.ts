@@ -216,7 +216,13 @@ async function spawnAtSocket(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions)
         throw new ConfigError('/process', 'the container process ended before it was started');
       });
       died.catch(() => {}); // closing the pidfd below cancels the wait (ECANCELED)
-      return Promise.race([gate, died]).finally(() => native.closeFd(pidfd));
+      const settled = Promise.race([gate, died]);
+      // Closed once the answer (GO) is out: the close (and the wait's cancel) is not on the start's way.
+      settled.then(
+        () => setImmediate(() => native.closeFd(pidfd)),
+        () => setImmediate(() => native.closeFd(pidfd)),
+      );
+      return settled;
     },
   });
   // Until release() takes it over, a failure is seen through the race below.

@@ -33,7 +33,7 @@ export interface RunOptions {
   /** With process.terminal and no consoleSocket: takes the pty master (closed once this returns: dup it to keep it). */
   onConsole?: (fd: number, ptsIndex: number) => void;
   /** Called once the process has ended, before its cgroup goes (e.g. to read the OOM count). */
-  onExit?: (cgroup: Cgroup) => void;
+  onExit?: (status: ExitStatus, cgroup: Cgroup) => void;
   /** Keep the stopped container (state and cgroup) for a later `delete`, as runc's run --keep. */
   keep?: boolean;
   /** Aborting kills the container (SIGKILL); the run removes it and rejects with the signal's reason. */
@@ -81,7 +81,7 @@ export async function runContainer(opts: RunOptions): Promise<ExitStatus> {
     }
     const status = await container.exited;
     stopAbort();
-    opts.onExit?.(cgroup);
+    opts.onExit?.(status, cgroup);
     if (opts.keep) {
       state.write({ ...stored, status: 'stopped', detached: true });
       settled = true;
