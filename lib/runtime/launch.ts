@@ -217,10 +217,11 @@ async function spawnAtSocket(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions)
       });
       died.catch(() => {}); // closing the pidfd below cancels the wait (ECANCELED)
       const settled = Promise.race([gate, died]);
-      // Closed once the answer (GO) is out: the close (and the wait's cancel) is not on the start's way.
+      // Released: closed in a microtask queued behind the spawn's answer, so
+      // that the GO goes out first. Dead: closed at once.
       settled.then(
-        () => setImmediate(() => native.closeFd(pidfd)),
-        () => setImmediate(() => native.closeFd(pidfd)),
+        () => queueMicrotask(() => native.closeFd(pidfd)),
+        () => native.closeFd(pidfd),
       );
       return settled;
     },
