@@ -48,6 +48,12 @@ export interface ExecOptions {
   pidfdSocket?: string;
   /** Pass this many fds after stdio (3, 4, ...) on to the process. */
   preservedFds?: number;
+  /**
+   * Leave the process to whoever reaps this process's orphans (a subreaper
+   * such as conmon, once this process exits), as `runc exec -d`: it is not
+   * watched or reaped here, so its exit status stays theirs; wait() refuses.
+   */
+  detach?: boolean;
 }
 
 /** Resolves with what `wait` and `exit` report; rejects with the reason of an aborted signal. */
@@ -268,6 +274,7 @@ export class Container extends EventEmitter<ContainerEvents> implements AsyncDis
           root: this.runtime.root,
           id: this.id,
           process: spec,
+          detach: opts.detach,
           stdio: stdio.childFds,
           pidFile: opts.pidFile,
           consoleSocket: opts.consoleSocket,
@@ -282,7 +289,7 @@ export class Container extends EventEmitter<ContainerEvents> implements AsyncDis
         throw e;
       }
       stdio.childStarted();
-      return new ExecProcess(proc!, stdio, opts.signal);
+      return new ExecProcess(proc!, stdio, opts.signal, opts.detach ?? false);
     });
   }
 

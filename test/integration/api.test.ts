@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { ConfigError, ContainerStateError, Runtime, StepError, type Container, type ExitResult } from '../../lib';
+import { native } from '../../lib/native';
 import { defaultCgroupDirs } from '../helpers/cgroups';
 import { makeBundle, ociish, openFds, ourChildren, repoRoot, rootSkip, stateRoot, tempDir, uniqueId, type Config } from '../helpers/container';
 
@@ -130,6 +131,16 @@ t.test('kill, pause/resume, update, stats, exec', opts, async (t) => {
   const exOut = readAll(ex.stdout);
   t.same(await ex.wait(), { exitCode: 4, signal: null, oomKilled: false }, 'exec: exit 4');
   t.equal(await exOut, 'ociish\n0\n', "exec: in the container's uts namespace, uid 0");
+  // Detached (runc exec -d): its exit status is left for whoever reaps it (conmon, as subreaper).
+  const detached = await c.exec({ args: ['sh', '-c', 'exit 3'] }, { stdio: 'ignore', detach: true });
+  await t.rejects(detached.wait(), TypeError, 'a detached exec has no wait()');
+  const stat = () => fs.readFileSync(`/proc/${detached.pid}/stat`, 'utf8').split(') ')[1]![0];
+  for (let i = 0; i < 100 && stat() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(stat(), 'Z', 'it ended and nobody here reaped it');
+  const pidfd = native.pidfdOpen(detached.pid);
+  t.same(native.waitPidfd(pidfd), { pid: detached.pid, exitCode: 3 }, 'its exit status was still there to reap');
+  native.closeFd(pidfd);
+
   const sleeper = await c.exec({ args: ['sleep', '30'], cwd: '/' }, { stdio: 'ignore' });
   sleeper.kill('SIGKILL');
   t.same(await sleeper.wait(), { exitCode: null, signal: 'SIGKILL', oomKilled: false }, 'ExecProcess.kill');

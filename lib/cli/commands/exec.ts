@@ -99,6 +99,7 @@ export async function exec(ctx: CommandContext, args: string[]): Promise<number>
   try {
     const p = await container.exec(proc, {
       inherit: false,
+      detach: values.detach ?? false,
       pidFile: values['pid-file'],
       consoleSocket: values['console-socket'],
       pidfdSocket: values['pidfd-socket'],
