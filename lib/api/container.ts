@@ -95,7 +95,7 @@ export class Container extends EventEmitter<ContainerEvents> implements AsyncDis
     private readonly runtime: RuntimeContext,
     private readonly launched: Launched | null,
     stdio: Stdio | null,
-    private loadedPid = 0,
+    private readonly loadedPid = 0,
   ) {
     super();
     this.stdin = stdio?.stdin ?? null;
