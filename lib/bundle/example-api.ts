@@ -1,6 +1,7 @@
 // `npm run example:api [DIR]`: the programmatic API on the example bundle:
 // one container run with its output collected, then a pool of pre-created
 // containers started one after another. Run as root.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Runtime } from '../api';
@@ -9,7 +10,8 @@ import { buildExampleBundle } from './example';
 async function main(): Promise<void> {
   const bundle = path.resolve(process.argv[2] ?? path.join(os.tmpdir(), 'ociish-example'));
   await buildExampleBundle(bundle);
-  const runtime = new Runtime({ root: path.join(os.tmpdir(), 'ociish-example-state') });
+  const root = path.join(os.tmpdir(), 'ociish-example-state');
+  const runtime = new Runtime({ root });
 
   // create + start + wait + delete in one call; stdout and stderr collected.
   const r = await runtime.run(`api-${process.pid}`, { bundle }, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await pool.close();
+    fs.rmSync(root, { recursive: true, force: true }); // every container is gone: only empty dirs are left
   }
 }
 
