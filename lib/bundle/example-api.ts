@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await pool.close();
-    fs.rmSync(root, { recursive: true, force: true }); // every container is gone: only empty dirs are left
+    fs.rmdirSync(root); // empty once every container is deleted (one left behind would make this fail)
   }
 }
 
