@@ -8,7 +8,7 @@
 // all of it again, in reverse order.
 import * as path from 'node:path';
 import { Cgroup, delegationOwner, deviceRules } from '../cgroups';
-import { ConfigError } from '../errors';
+import { ConfigError, StepError } from '../errors';
 import { native } from '../native';
 import { buildPlan, type Plan } from '../plan';
 import { deliverListener } from '../seccomp';
@@ -213,7 +213,7 @@ async function spawnAtSocket(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions)
       // end (and reaps it). Our unreaped child: its pid is still its own.
       const pidfd = native.pidfdOpen(pid);
       const died = native.waitReadable(pidfd).then(() => {
-        throw new ConfigError('/process', 'the container process ended before it was started');
+        throw new StepError('wait at the start barrier', undefined, undefined, 'ESRCH', 3, 'the container process ended before it was started');
       });
       died.catch(() => {}); // closing the pidfd below cancels the wait (ECANCELED)
       const settled = Promise.race([gate, died]);
@@ -250,7 +250,7 @@ async function spawnAtSocket(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions)
   };
 }
 
-/** Spawns the plan's child inside the container's cgroup: born there on v2, put there by pid on v1. */
+/** Spawns the plan's child inside the container's cgroup: born there on v2; on v1 it enters by itself (ENTER_CGROUP) or the parent puts it there by pid (SYNC_CGROUPS). */
 export async function spawnInCgroup(plan: Plan, cgroup: Cgroup, opts: SpawnOptions = {}): Promise<ContainerProcess> {
   const cgroupFd = cgroup.openCloneFd();
   try {
