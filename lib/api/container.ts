@@ -19,7 +19,7 @@ import { startContainer, startLaunched } from '../runtime/start';
 import type { State } from '../runtime/state';
 import { updateContainer } from '../runtime/update';
 import { exitResult, killedByOom, signalName, signalNumber, type ExitResult } from './exit';
-import type { ExecProcess } from './exec-process';
+import { ExecProcess } from './exec-process';
 import type { Stdio, StdioOption } from './stdio';
 
 /** What a Container needs of the Runtime that made or loaded it. */
@@ -251,13 +251,8 @@ export class Container extends EventEmitter<ContainerEvents> implements AsyncDis
   exec(process: ExecProcessSpec, opts: ExecOptions = {}): Promise<ExecProcess> {
     return this.#serial(async () => {
       opts.signal?.throwIfAborted();
-      // Loaded when first used: they bring the planner and node:net (the CLI's start time).
-      const [{ parseProcess }, { execInContainer }, { Stdio }, { ExecProcess }] = await Promise.all([
-        import('../spec'),
-        import('../runtime/exec'),
-        import('./stdio'),
-        import('./exec-process'),
-      ]);
+      // Loaded when first used: they bring the validator, the planner and node:net (the CLI's start time).
+      const [{ parseProcess }, { execInContainer }, { Stdio }] = await Promise.all([import('../spec'), import('../runtime/exec'), import('./stdio')]);
       let spec: Process;
       if (opts.inherit === false) {
         spec = parseProcess(process);

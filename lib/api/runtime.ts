@@ -5,6 +5,7 @@
 // does lives once, in lib/runtime/<verb>.ts.
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
+import { native } from '../native';
 import { LoadedContainer } from '../runtime/container';
 import { deleteContainer } from '../runtime/delete';
 import { DEFAULT_ROOT, StateDir, type State } from '../runtime/state';
@@ -146,7 +147,7 @@ export class Runtime implements AsyncDisposable {
    */
   async run(id: string, source: ContainerSource, opts: RunOptions = {}): Promise<RunResult> {
     const { spec, bundle } = await resolveSource(source);
-    const [{ runContainer }, { Stdio }, { native }] = await Promise.all([import('../runtime/run'), import('./stdio'), import('../native')]);
+    const [{ runContainer }, { Stdio }] = await Promise.all([import('../runtime/run'), import('./stdio')]);
     const stdio = new Stdio(opts.stdio);
     const output = Promise.all([collect(stdio.stdout), collect(stdio.stderr)]);
     let oomKilled = false;

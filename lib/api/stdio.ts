@@ -18,6 +18,8 @@ export class Stdio {
   stderr: Readable | null = null;
   /** Our copies of what only the child keeps (pipe ends, /dev/null): closed once it has its own. */
   private readonly childOnly: number[] = [];
+  /** One /dev/null (read-write) for every stream that ignores. */
+  private devNull = -1;
 
   constructor(option: StdioOption = 'inherit') {
     const items = typeof option === 'object' ? option : [option, option, option];
@@ -40,9 +42,11 @@ export class Stdio {
       return;
     }
     if (item === 'ignore') {
-      const fd = fs.openSync('/dev/null', i === 0 ? 'r' : 'w');
-      this.childOnly.push(fd);
-      this.childFds[i] = fd;
+      if (this.devNull < 0) {
+        this.devNull = fs.openSync('/dev/null', 'r+');
+        this.childOnly.push(this.devNull);
+      }
+      this.childFds[i] = this.devNull;
       return;
     }
     if (item !== 'pipe') throw new TypeError(`stdio: ${which} must be 'inherit', 'ignore', 'pipe' or an open fd, not ${JSON.stringify(item)}`);

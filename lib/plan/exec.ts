@@ -23,10 +23,10 @@ export interface ExecPlanOptions {
 }
 
 /** The steps that put a child into the container's namespaces (exec, hooks in the container). */
-export function planJoinContainer(spec: Spec, initPid: number, cgroup?: CgroupJoin): Step[] {
+export function planJoinContainer(spec: Spec, initPid: number, cgroup?: CgroupJoin, host: HostFacts = hostFacts()): Step[] {
   const types = new Set((spec.linux?.namespaces ?? []).map((ns) => ns.type));
   if (types.has('time')) throw new ConfigError('/linux/namespaces', 'exec into a container with a time namespace is not supported yet');
-  const steps: Step[] = cgroupJoinSteps(cgroup, process.geteuid?.() === 0 && !types.has('user'));
+  const steps: Step[] = cgroupJoinSteps(cgroup, host.euid === 0 && !types.has('user'));
   const flags = [...types].reduce((f, type) => f | NAMESPACE_FLAGS[type], 0);
   if (flags) steps.push({ kind: 'SETNS_PID', pid: initPid, flags, origin: '/linux/namespaces' });
   // Files a hook or process makes belong to the namespace's root, not to an unmapped id.
@@ -43,7 +43,7 @@ export function buildExecPlan(spec: Spec, process: Process, opts: ExecPlanOption
   const userns = spec.linux?.namespaces?.some((ns) => ns.type === 'user') ?? false;
   const setGroups = !(userns && host.euid !== 0);
   const steps = [
-    ...planJoinContainer(spec, opts.initPid, opts.cgroup),
+    ...planJoinContainer(spec, opts.initPid, opts.cgroup, host),
     ...planProcess(process, host, setGroups, { rootfs: opts.rootfs, preservedFds: opts.preservedFds ?? 0, barrier: false, seccomp: opts.seccomp }, warnings),
   ];
   return { steps, cloneFlags: 0, idMaps: null, warnings };

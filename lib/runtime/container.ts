@@ -2,9 +2,11 @@
 // directory (locked while the command runs), what state.json recorded, its
 // cgroup, and its status right now.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Cgroup } from '../cgroups';
 import { ContainerStateError } from '../errors';
 import { native } from '../native';
+import type { ContainerProcess } from './child';
 import { liveStatus, processStat, publicState, StateDir, type State, type Status, type StoredState } from './state';
 
 export class LoadedContainer {
@@ -81,6 +83,22 @@ export class LoadedContainer {
 /** Waits until a process is gone (a pidfd turns readable when it exits, whoever its parent is). */
 export async function waitGone(pidfd: number): Promise<void> {
   await native.waitReadable(pidfd);
+}
+
+/**
+ * Tells the caller where a new process is, as runc's --pidfd-socket and
+ * --pid-file do. If that fails the process is killed (nobody would watch
+ * it) and the error thrown.
+ */
+export async function announceProcess(proc: ContainerProcess, to: { pidfdSocket?: string; pidFile?: string }): Promise<void> {
+  try {
+    if (to.pidfdSocket) native.sendToUnixSocket(to.pidfdSocket, Buffer.from(String(proc.pid)), [proc.pidfd]);
+    if (to.pidFile) writeFileAtomic(path.resolve(to.pidFile), String(proc.pid));
+  } catch (e) {
+    native.pidfdSendSignal(proc.pidfd, 9);
+    await proc.exited;
+    throw e;
+  }
 }
 
 /** Writes a file atomically (write + rename), as runc does for --pid-file. */

@@ -2,11 +2,10 @@
 // blocked on the exec fifo in the state directory (in its own small memory,
 // so it outlives this process), the state says "created", and `start`
 // releases it. A failure removes everything made so far (launch.ts).
-import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import { native } from '../native';
 import type { Spec } from '../spec';
-import { writeFileAtomic } from './container';
+import { announceProcess } from './container';
 import { destroyQuietly, launch, removeQuietly } from './launch';
 
 export interface CreateOptions {
@@ -33,13 +32,10 @@ export async function createContainer(opts: CreateOptions): Promise<{ pid: numbe
     throw new ConfigError('/process/terminal', 'cannot allocate a terminal for a container that outlives this command without a console socket (--console-socket)');
   }
   const c = await launch({ ...opts, barrier: 'fifo' });
-  const init = c.process!;
+  const init = await c.spawned;
   try {
-    if (opts.pidfdSocket) native.sendToUnixSocket(opts.pidfdSocket, Buffer.from(String(init.pid)), [init.pidfd]);
-    if (opts.pidFile) writeFileAtomic(path.resolve(opts.pidFile), String(init.pid));
+    await announceProcess(init, opts);
   } catch (e) {
-    native.pidfdSendSignal(init.pidfd, 9);
-    await init.exited;
     await destroyQuietly(c.cgroup, opts.onWarning);
     removeQuietly(c.state, opts.onWarning);
     throw e;

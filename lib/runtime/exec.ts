@@ -3,13 +3,13 @@
 // running (reparented to the caller's subreaper once this process exits).
 import * as path from 'node:path';
 import { ConfigError, ContainerStateError } from '../errors';
-import { native, type ExitStatus } from '../native';
+import type { ExitStatus } from '../native';
 import { buildExecPlan } from '../plan';
 import { cachedSeccompFilter, deliverListener } from '../seccomp';
 import type { Process } from '../spec';
 import type { ContainerProcess } from './child';
 import { sendConsole } from './console';
-import { LoadedContainer, writeFileAtomic } from './container';
+import { announceProcess, LoadedContainer } from './container';
 import { spawnInCgroup } from './launch';
 import { OCI_VERSION } from './state';
 
@@ -59,15 +59,8 @@ export async function execInContainer(opts: ExecOptions): Promise<{ pid: number;
     // Other commands (kill, delete) must not wait for this process to end.
     c.release();
   }
-  try {
-    if (opts.pidfdSocket) native.sendToUnixSocket(opts.pidfdSocket, Buffer.from(String(proc.pid)), [proc.pidfd]);
-    if (opts.pidFile) writeFileAtomic(path.resolve(opts.pidFile), String(proc.pid));
-  } catch (e) {
-    // The caller will treat the exec as failed: it must not run on unseen.
-    native.pidfdSendSignal(proc.pidfd, 9);
-    await proc.exited;
-    throw e;
-  }
+  // The caller will treat a failure as a failed exec: the process is killed then.
+  await announceProcess(proc, opts);
   opts.onStart?.(proc);
   return { pid: proc.pid, exited: opts.detach ? null : proc.exited };
 }

@@ -55,8 +55,6 @@ export interface Launched {
   readonly cgroup: Cgroup;
   /** The init's pid (our child until it is reaped). */
   readonly pid: number;
-  /** fifo and none: the process (exec'd, or waiting on the fifo). socket: null until release(). */
-  process: ContainerProcess | null;
   /**
    * socket: removes the "created" fifo and lets the init exec; resolves once
    * it has (a failed exec rejects, everything else still in place).
@@ -64,7 +62,10 @@ export interface Launched {
   release(): Promise<ContainerProcess>;
   /** Kills the init (SIGKILL) and waits until it is gone (reaped where we can). */
   abort(): Promise<void>;
-  /** Settles once the process has exec'd (or, not released, when it failed or was killed before). */
+  /**
+   * The process: at once for fifo (waiting on the fifo) and none (exec'd);
+   * for socket once it has exec'd (or, not released, failed or was killed).
+   */
   readonly spawned: Promise<ContainerProcess>;
 }
 
@@ -154,7 +155,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     await netns?.join(plan);
     const launched = opts.barrier === 'socket' ? await spawnAtSocket(plan, cgroup, handlers) : await spawnNow(plan, cgroup, handlers);
     try {
-      if (opts.barrier === 'fifo' && !launched.process?.waiting) throw new ConfigError('/process', 'the container process did not stop at the start barrier');
+      if (opts.barrier === 'fifo' && !(await launched.spawned).waiting) throw new ConfigError('/process', 'the container process did not stop at the start barrier');
       if (recorded !== launched.pid) record(launched.pid);
       await writing;
     } catch (e) {
@@ -178,13 +179,12 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
   }
 }
 
-type Spawned = Pick<Launched, 'pid' | 'process' | 'release' | 'abort' | 'spawned'>;
+type Spawned = Pick<Launched, 'pid' | 'release' | 'abort' | 'spawned'>;
 
 async function spawnNow(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions): Promise<Spawned> {
   const proc = await spawnInCgroup(plan, cgroup, handlers);
   return {
     pid: proc.pid,
-    process: proc,
     spawned: Promise.resolve(proc),
     release: () => Promise.resolve(proc),
     abort: async () => {
@@ -232,7 +232,6 @@ async function spawnAtSocket(plan: Plan, cgroup: Cgroup, handlers: SpawnOptions)
   if (!pid) throw new ConfigError('/process', 'the container process did not stop at the start barrier');
   return {
     pid,
-    process: null,
     spawned: spawning,
     release: () => {
       go();

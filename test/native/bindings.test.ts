@@ -11,6 +11,7 @@ import { constants, native, type ExitStatus, type Spawned, type StepName, type S
 import { encodePlan } from '../../lib/plan/encode';
 import type { Step, StepKind } from '../../lib/plan/steps';
 import { openFds } from '../helpers/container';
+import { syncMessages } from '../helpers/sync-messages';
 
 const isRoot = process.geteuid?.() === 0;
 const rootSkip: string | false = isRoot ? false : 'needs root';
@@ -60,15 +61,7 @@ async function runPlan(plan: Buffer, reply: (m: SyncMessage, child: Spawned) => 
   const child = native.spawn(plan, 0, -1);
   let status: ExitStatus | null = null;
   try {
-    const messages: SyncMessage[] = [];
-    for (;;) {
-      await native.waitReadable(child.syncFd);
-      const m = native.recvSyncMsg(child.syncFd);
-      if (m === undefined) continue;
-      if (m === null) break;
-      messages.push(m);
-      reply(m, child);
-    }
+    const messages = await syncMessages(child.syncFd, (m) => reply(m, child));
     await native.waitReadable(child.pidfd);
     status = native.waitPidfd(child.pidfd);
     if (status === null) throw new Error('pidfd readable but the child is not reapable');

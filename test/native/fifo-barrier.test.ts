@@ -6,11 +6,12 @@ import t from 'tap';
 import { execFileSync, spawn as spawnProcess, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { constants, native, type SyncMessage } from '../../lib/native';
+import { constants, native } from '../../lib/native';
 import { buildPlan, encodePlan, type Plan, type Step } from '../../lib/plan';
 import { spawnContainer } from '../../lib/runtime/child';
 import { loadBundleConfig } from '../../lib/spec';
 import { makeBundle, openFds, pidNamespaceHolder, rootSkip, tempDir } from '../helpers/container';
+import { syncMessages } from '../helpers/sync-messages';
 
 // ---------------------------------------------------------------------------
 // Local helpers (this file only)
@@ -171,14 +172,7 @@ t.test('the sync socket: WAITING, then EOF; after the barrier nothing is reporte
     execFileSync('mkfifo', [fifo]);
     const child = native.spawn(encodePlan([...barrier(fifo), exec]), 0, -1, 3, true);
     native.releaseArena(child.arena); // harmless: released at the clone already
-    const messages: SyncMessage[] = [];
-    for (;;) {
-      await native.waitReadable(child.syncFd);
-      const m = native.recvSyncMsg(child.syncFd);
-      if (m === undefined) continue;
-      if (m === null) break;
-      messages.push(m);
-    }
+    const messages = await syncMessages(child.syncFd);
     t.same(messages, [{ kind: MSG.WAITING, step: 1, value: 0 }], `${name}: WAITING only`);
     t.equal(native.waitPidfd(child.pidfd), null, `${name}: still there`);
     release(fifo);
